@@ -1,0 +1,28 @@
+import path from "node:path";
+import { ConfigError, settings, type Settings } from "./settings.js";
+
+export type Config = Readonly<{ [K in keyof Settings]: ReturnType<Settings[K]["parse"]> }>;
+
+/** Reads and validates every setting; a bad value throws a ConfigError naming the setting. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const values: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(settings)) {
+    values[key] = spec.parse(env[spec.name]);
+  }
+  const config = values as { -readonly [K in keyof Config]: Config[K] };
+
+  if (config.maxTokens > config.maxTokensLimit) {
+    throw new ConfigError(
+      settings.maxTokens.name,
+      `${config.maxTokens} is above ${settings.maxTokensLimit.name} (${config.maxTokensLimit})`,
+    );
+  }
+  if (config.apiKeys.some((key) => key.length < 8)) {
+    throw new ConfigError(settings.apiKeys.name, "every key needs at least 8 characters");
+  }
+  config.dataDir = path.resolve(config.dataDir);
+  if (config.model !== undefined) config.model = path.resolve(config.model);
+  return Object.freeze(config);
+}
+
+export { ConfigError };

@@ -1,0 +1,55 @@
+import type { ChatWrapper, LlamaText } from "node-llama-cpp";
+
+/** Why a reply ended: the model's end-of-generation or a stop string, the token limit, or an abort. */
+export type FinishReason = "stop" | "length" | "abort";
+
+export interface GenerateOptions {
+  /** Most tokens to generate. */
+  maxTokens: number;
+  temperature: number;
+  topP?: number;
+  /** Sampling seed; a random one when absent. */
+  seed?: number;
+  /** Stop before any of these strings; the string itself is not returned. */
+  stop?: readonly string[];
+  /** Keep generating past end-of-generation tokens (benchmarks use it for replies of a fixed length). */
+  ignoreEos?: boolean;
+  /** Client gone, timeout or shutdown: generation stops and the stream ends with finish reason "abort". */
+  signal?: AbortSignal;
+}
+
+export interface GenerationResult {
+  finishReason: FinishReason;
+  /** Tokens in the whole prompt. */
+  promptTokens: number;
+  /** Prompt tokens reused from a cache rather than evaluated. */
+  cachedTokens: number;
+  generatedTokens: number;
+  /** Seconds from the call until the first text chunk (undefined when none came). */
+  timeToFirstTokenSeconds?: number;
+  /** Seconds spent generating after the first token. */
+  generationSeconds: number;
+}
+
+/** Text chunks as they are generated; `result` resolves once the stream has ended (or failed). */
+export interface Generation extends AsyncIterable<string> {
+  readonly result: Promise<GenerationResult>;
+}
+
+/** Where generation happens: in-process on node-llama-cpp, or (later) a llama.cpp binary per request. */
+export interface Runner {
+  /** "node" for the in-process runner. */
+  readonly kind: string;
+  /** Model file name (never a path). */
+  readonly modelName: string;
+  /** Tokens per sequence; prompt plus reply must fit. */
+  readonly contextSize: number;
+  /** The chat template, resolved from the model's own metadata. */
+  readonly chatWrapper: ChatWrapper;
+  /** Tokens the prompt is evaluated as, or a safe upper bound. */
+  countTokens(prompt: LlamaText): number;
+  /** The prompt exactly as the runner evaluates it, special tokens written as their vocabulary text. */
+  showPrompt(prompt: LlamaText): string;
+  generate(prompt: LlamaText, options: GenerateOptions): Generation;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,63 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** The Prometheus registry and every metric the server records. One per app, so tests never share counters. */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: "llama_api_http_requests_total",
+    help: "HTTP requests answered, by method, matched route and status.",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: "llama_api_http_request_duration_seconds",
+    help: "Time from request to the end of the response, streaming included.",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    registers: [this.registry],
+  });
+
+  readonly promptTokens = new Counter({
+    name: "llama_api_prompt_tokens_total",
+    help: "Prompt tokens of generation requests.",
+    registers: [this.registry],
+  });
+
+  readonly generatedTokens = new Counter({
+    name: "llama_api_generated_tokens_total",
+    help: "Tokens generated.",
+    registers: [this.registry],
+  });
+
+  readonly timeToFirstToken = new Histogram({
+    name: "llama_api_time_to_first_token_seconds",
+    help: "Time from the start of generation to the first text chunk.",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly tokensPerSecond = new Histogram({
+    name: "llama_api_generation_tokens_per_second",
+    help: "Generation speed of each reply after its first token.",
+    buckets: [1, 5, 10, 20, 40, 60, 80, 100, 150, 200, 400, 800],
+    registers: [this.registry],
+  });
+
+  readonly inFlight = new Gauge({
+    name: "llama_api_requests_in_flight",
+    help: "Generation requests being served now.",
+    registers: [this.registry],
+  });
+
+  readonly modelLoaded = new Gauge({
+    name: "llama_api_model_loaded",
+    help: "1 once the model is loaded and ready, else 0.",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,37 @@
+import type Router from "@koa/router";
+import type { SessionStore } from "../../sessions/SessionStore.js";
+import type { ChatService } from "../ChatService.js";
+import { NotFoundError } from "../httpErrors.js";
+import type { RequestFacts } from "../middleware/requestLog.js";
+import { chatIdParamsSchema, systemPromptRequestSchema } from "../schemas.js";
+import { validate } from "../validate.js";
+
+/** The seed API's history management: list, read, set the system prompt, delete. */
+export function historyRoutes(router: Router, chats: ChatService, store: SessionStore): void {
+  router.get("/chats", async (ctx) => {
+    ctx.body = { chat_ids: await store.listIds() };
+  });
+
+  router.get("/history/:chat_id", async (ctx) => {
+    const { chat_id } = validate(chatIdParamsSchema, ctx.params);
+    (ctx.state["facts"] as RequestFacts).chatId = chat_id;
+    const session = await store.get(chat_id);
+    if (session === undefined) throw new NotFoundError(`Chat history '${chat_id}' not found.`);
+    ctx.body = { system_prompt: session.system_prompt, history: session.history };
+  });
+
+  router.post("/history/:chat_id/system_prompt", async (ctx) => {
+    const { chat_id } = validate(chatIdParamsSchema, ctx.params);
+    (ctx.state["facts"] as RequestFacts).chatId = chat_id;
+    const { system_prompt } = validate(systemPromptRequestSchema, ctx.request.body);
+    await chats.setSystemPrompt(chat_id, system_prompt);
+    ctx.body = { detail: `System prompt for chat '${chat_id}' ${system_prompt === null ? "cleared" : "updated"}.` };
+  });
+
+  router.delete("/history/:chat_id", async (ctx) => {
+    const { chat_id } = validate(chatIdParamsSchema, ctx.params);
+    (ctx.state["facts"] as RequestFacts).chatId = chat_id;
+    await chats.delete(chat_id);
+    ctx.body = { detail: `Chat history '${chat_id}' deleted.` };
+  });
+}

@@ -1,0 +1,19 @@
+/** One exchange as GET /history shows it. `interrupted` says why a reply ended early, when it did. */
+export interface Turn {
+  user: string;
+  assistant: string;
+  interrupted?: string;
+}
+
+/** A chat session is plain data: everything a prompt is built from, and nothing else. */
+export interface Session {
+  system_prompt: string | null;
+  history: Turn[];
+  /**
+   * Index of the oldest turn still sent to the model. Kept so that once history outgrows the context, the
+   * window moves in large steps and the prompt's prefix stays the same between those steps.
+   */
+  windowStart?: number;
+}
+
+export const emptySession = (): Session => ({ system_prompt: null, history: [] });

@@ -1,0 +1,5 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const TEST_MODEL_PATH = path.join(PROJECT_ROOT, "models", "test-model.gguf");
