@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const metrics = new Metrics();
   const host = new ModelHost(path.basename(model.path), model.generated);
   const app = createApp({ config, host, store, keys, metrics, logger });
-  const server = app.listen(config.port, config.host);
+  const server = app.koa.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   const address = server.address();
   const port = typeof address === "object" && address !== null ? address.port : config.port;
@@ -70,11 +70,16 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, "shutting down");
-    server.close();
+    logger.info({ signal, graceSeconds: config.shutdownGraceSeconds }, "shutting down");
+    // Stop accepting, let running replies finish within the grace period, then abort and save the rest.
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeIdleConnections();
+    await app.drain(config.shutdownGraceSeconds * 1000);
     server.closeAllConnections();
+    await closed;
     await runner.dispose();
     await store.close();
+    logger.info("stopped");
     process.exit(0);
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));

@@ -115,6 +115,15 @@ export const settings = {
   gpu: oneOf("LLAMA_GPU", "auto", ["auto", "false"]),
   logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
   metricsRequireKey: boolean("METRICS_REQUIRE_KEY", false),
+  chatsPerHour: requiredInteger("RATE_LIMIT_CHATS_PER_HOUR", 20, 1),
+  authFailuresPerHour: requiredInteger("RATE_LIMIT_AUTH_FAILURES_PER_HOUR", 100, 1),
+  trustProxy: boolean("TRUST_PROXY", false),
+  maxBodyBytes: requiredInteger("MAX_BODY_BYTES", 1_048_576, 64),
+  maxMessageChars: requiredInteger("MAX_MESSAGE_CHARS", 32_000, 1),
+  corsOrigins: list("CORS_ORIGINS"),
+  maxWaitingPerChat: requiredInteger("MAX_WAITING_PER_CHAT", 16, 0),
+  requestTimeoutSeconds: number("LLAMA_REQUEST_TIMEOUT_S", 600, 0.001, 86_400),
+  shutdownGraceSeconds: number("SHUTDOWN_GRACE_S", 10, 0, 3600),
 } as const;
 
 export type Settings = typeof settings;

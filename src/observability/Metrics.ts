@@ -51,9 +51,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly chatLockWaiting = new Gauge({
+    name: "llama_api_chat_lock_waiting",
+    help: "Requests waiting for another request on the same chat to finish.",
+    registers: [this.registry],
+  });
+
   readonly modelLoaded = new Gauge({
     name: "llama_api_model_loaded",
     help: "1 once the model is loaded and ready, else 0.",
+    registers: [this.registry],
+  });
+
+  readonly rateLimited = new Counter({
+    name: "llama_api_rate_limited_total",
+    help: "Requests refused by a rate limit: chats per hour, or authentication failures per hour.",
+    labelNames: ["limit"] as const,
     registers: [this.registry],
   });
 

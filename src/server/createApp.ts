@@ -1,6 +1,7 @@
 import Koa from "koa";
 import Router from "@koa/router";
 import { bodyParser } from "@koa/bodyparser";
+import cors from "@koa/cors";
 import type { Logger } from "pino";
 import type { Config } from "../config/loadConfig.js";
 import type { ModelHost } from "../llm/ModelHost.js";
@@ -9,6 +10,9 @@ import { ChatMutex } from "../sessions/ChatMutex.js";
 import type { SessionStore } from "../sessions/SessionStore.js";
 import type { ApiKeys } from "./auth/ApiKeys.js";
 import { ChatService } from "./ChatService.js";
+import { AuthFailureLimiter } from "./limits/AuthFailureLimiter.js";
+import { BoundedMap } from "./limits/BoundedMap.js";
+import { chatRateLimit } from "./limits/chatRateLimit.js";
 import { errorHandler } from "./middleware/errorHandler.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { requireApiKey } from "./middleware/requireApiKey.js";
@@ -26,32 +30,58 @@ export interface AppDeps {
   logger: Logger;
 }
 
+export interface App {
+  koa: Koa;
+  /** Graceful shutdown of running turns: see ChatService.drain. */
+  drain(graceMs: number): Promise<void>;
+}
+
+/** Rate-limit entries kept at most: one per client IP and limit, about 200 bytes each. */
+const MAX_LIMIT_ENTRIES = 100_000;
+
 /** The composition root for HTTP: builds the Koa app from its parts and never listens. */
-export function createApp(deps: AppDeps): Koa {
+export function createApp(deps: AppDeps): App {
   const { config, host, store, keys, metrics, logger } = deps;
-  const app = new Koa();
+  const koa = new Koa({ proxy: config.trustProxy });
   const chats = new ChatService({ config, host, store, mutex: new ChatMutex(), metrics, logger });
+  const rateLimit = chatRateLimit({
+    perHour: config.chatsPerHour,
+    db: new BoundedMap(MAX_LIMIT_ENTRIES),
+    metrics,
+  });
+  const authFailures = new AuthFailureLimiter(config.authFailuresPerHour, new BoundedMap(MAX_LIMIT_ENTRIES));
 
   const publicRouter = new Router();
   monitoringRoutes(publicRouter, host, metrics);
   const publicPaths = new Set(["/health", ...(config.metricsRequireKey ? [] : ["/metrics"])]);
+  const checkKey = requireApiKey(keys, authFailures, metrics);
 
   const router = new Router();
-  chatRoutes(router, chats, config);
+  chatRoutes(router, { chats, config, rateLimit });
   historyRoutes(router, chats, store);
 
   // Errors after the headers went out are handled (and logged) where they happen; Koa's own printer is noise.
-  app.on("error", (error: Error) => logger.debug({ err: error }, "response stream ended with an error"));
+  koa.on("error", (error: Error) => logger.debug({ err: error }, "response stream ended with an error"));
 
-  app
-    .use(requestLog(logger, metrics))
-    .use(errorHandler(logger))
-    .use(async (ctx, next) => (publicPaths.has(ctx.path) ? next() : requireApiKey(keys)(ctx, next)))
+  koa.use(requestLog(logger, metrics)).use(errorHandler(logger));
+  if (config.corsOrigins.length > 0) {
+    // Before auth: a browser's preflight carries no key.
+    const allowed = new Set(config.corsOrigins);
+    koa.use(
+      cors({
+        origin: (ctx) => (allowed.has("*") ? "*" : allowed.has(ctx.get("Origin")) ? ctx.get("Origin") : ""),
+        allowHeaders: ["Content-Type", "X-API-Key", "Authorization", "X-Chat-Id"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+      }),
+    );
+  }
+  koa
+    .use(async (ctx, next) => (publicPaths.has(ctx.path) ? next() : checkKey(ctx, next)))
     .use(publicRouter.routes())
     .use(requireJson())
-    .use(bodyParser({ enableTypes: ["json"], jsonStrict: true }))
+    .use(bodyParser({ enableTypes: ["json"], jsonStrict: true, jsonLimit: config.maxBodyBytes }))
     .use(router.routes())
     .use(router.allowedMethods())
     .use(publicRouter.allowedMethods());
-  return app;
+  return { koa, drain: (graceMs) => chats.drain(graceMs) };
 }

@@ -47,3 +47,9 @@ export class GenerationFailedError extends HttpError {
     super(500, message);
   }
 }
+
+export class TooManyRequestsError extends HttpError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, message, { "Retry-After": String(retryAfterSeconds) });
+  }
+}

@@ -13,11 +13,16 @@ export const chatIdSchema = z
 
 export interface SchemaLimits {
   maxTokensLimit: number;
+  maxMessageChars: number;
 }
 
 export function chatRequestSchema(limits: SchemaLimits) {
   return z.object({
-    message: z.string().min(1, "must not be empty").describe("The user's message."),
+    message: z
+      .string()
+      .min(1, "must not be empty")
+      .max(limits.maxMessageChars, `must be at most ${limits.maxMessageChars} characters (MAX_MESSAGE_CHARS)`)
+      .describe("The user's message."),
     chat_id: chatIdSchema.default("default"),
     max_tokens: z
       .int()

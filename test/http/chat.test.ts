@@ -1,7 +1,7 @@
 import { LlamaText, SpecialTokensText } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { GenerateOptions, Generation, Runner } from "../../src/llm/Runner.js";
 import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
+import { GatedRunner } from "../support/GatedRunner.js";
 import { loadTestRunner, startTestServer, type TestServer } from "../support/startTestServer.js";
 
 let runner: NodeLlamaCppRunner;
@@ -168,37 +168,3 @@ describe("POST /chat", () => {
     expect(wrongKey.status).toBe(401);
   });
 });
-
-/** The real runner, paused after its first chunk until `open()`: proves chunks leave before generation ends. */
-class GatedRunner implements Runner {
-  chunksProduced = 0;
-  finished = false;
-  private release!: () => void;
-  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
-
-  constructor(private readonly inner: Runner) {}
-  get kind() { return this.inner.kind; }
-  get modelName() { return this.inner.modelName; }
-  get contextSize() { return this.inner.contextSize; }
-  get chatWrapper() { return this.inner.chatWrapper; }
-  countTokens(...args: Parameters<Runner["countTokens"]>) { return this.inner.countTokens(...args); }
-  showPrompt(...args: Parameters<Runner["showPrompt"]>) { return this.inner.showPrompt(...args); }
-  open() { this.release(); }
-  dispose() { return Promise.resolve(); }
-
-  generate(prompt: Parameters<Runner["generate"]>[0], options: GenerateOptions): Generation {
-    const inner = this.inner.generate(prompt, { ...options, ignoreEos: true });
-    const self = this;
-    return {
-      result: inner.result,
-      async *[Symbol.asyncIterator]() {
-        for await (const chunk of inner) {
-          if (self.chunksProduced === 1) await self.gate;
-          self.chunksProduced += 1;
-          yield chunk;
-        }
-        self.finished = true;
-      },
-    };
-  }
-}

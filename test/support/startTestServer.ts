@@ -24,6 +24,8 @@ export interface TestServer {
   metrics: Metrics;
   /** Headers with the API key (and JSON content type). */
   headers: Record<string, string>;
+  /** Graceful shutdown of running turns, as SIGTERM does it. */
+  drain(graceMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,8 @@ export interface TestServerOptions {
   runner?: Runner;
   /** Leave the model "loading" (no runner at all). */
   noModel?: boolean;
+  /** Collect the server's JSON log lines here (LOG_LEVEL defaults to info then). */
+  logLines?: string[];
 }
 
 export async function loadTestRunner(env: Record<string, string> = {}): Promise<NodeLlamaCppRunner> {
@@ -54,10 +58,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LLAMA_MODEL: TEST_MODEL_PATH,
     LLAMA_API_KEY: TEST_KEY,
     LLAMA_API_DATA_DIR: dataDir,
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: options.logLines === undefined ? "silent" : "info",
     ...options.env,
   });
-  const logger = createLogger(config.logLevel);
+  const lines = options.logLines;
+  const logger = createLogger(config.logLevel, lines === undefined ? undefined : { write: (line: string) => void lines.push(line) });
   const store = await KeyvSessionStore.open(config.dataDir);
   const metrics = new Metrics();
   const host = new ModelHost(path.basename(TEST_MODEL_PATH), true);
@@ -67,7 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   const { keys } = await ApiKeys.load(config.apiKeys, config.dataDir);
   const app = createApp({ config, host, store, keys, metrics, logger });
-  const server = app.listen(0, "127.0.0.1");
+  const server = app.koa.listen(0, "127.0.0.1");
   await new Promise<void>((resolve) => server.once("listening", resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -79,6 +84,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     store,
     metrics,
     headers: { "X-API-Key": TEST_KEY, "Content-Type": "application/json" },
+    drain: (graceMs) => app.drain(graceMs),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -30,11 +30,14 @@ export function errorHandler(logger: Logger): Middleware {
 
 function describe(error: unknown): { status: number; message: string; headers: Record<string, string> } {
   if (error instanceof HttpError) return { status: error.status, message: error.message, headers: error.headers };
-  // koa-body-parser, Koa's ctx.throw and http-errors use `status` + `expose`.
-  const candidate = error as { status?: unknown; expose?: unknown; message?: unknown } | null;
+  // The body parser, Koa's ctx.throw and koa-ratelimit throw http-errors: `status`, `expose`, `headers`.
+  const candidate = error as { status?: unknown; expose?: unknown; message?: unknown; headers?: unknown } | null;
   const status = typeof candidate?.status === "number" ? candidate.status : 500;
   if (status < 500 && candidate?.expose === true && typeof candidate.message === "string") {
-    return { status, message: candidate.message, headers: {} };
+    const headers = Object.fromEntries(
+      Object.entries((candidate.headers ?? {}) as Record<string, unknown>).map(([name, value]) => [name, String(value)]),
+    );
+    return { status, message: candidate.message, headers };
   }
   return { status: status < 500 ? status : 500, message: status < 500 ? "Bad request" : "Internal server error", headers: {} };
 }

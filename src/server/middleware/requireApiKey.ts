@@ -1,11 +1,26 @@
 import type { Middleware } from "koa";
+import type { Metrics } from "../../observability/Metrics.js";
 import type { ApiKeys } from "../auth/ApiKeys.js";
-import { UnauthorizedError } from "../httpErrors.js";
+import { HttpError, UnauthorizedError } from "../httpErrors.js";
+import type { AuthFailureLimiter } from "../limits/AuthFailureLimiter.js";
 
-/** Accepts the seed API's `X-API-Key` header, or `Authorization: Bearer <key>` as OpenAI clients send it. */
-export function requireApiKey(keys: ApiKeys): Middleware {
+/**
+ * Accepts the seed API's `X-API-Key` header, or `Authorization: Bearer <key>` as OpenAI clients send it.
+ * Failed attempts are counted per IP; past the limit the IP gets 429 before its key is looked at.
+ */
+export function requireApiKey(keys: ApiKeys, failures: AuthFailureLimiter, metrics: Metrics): Middleware {
   return async (ctx, next) => {
-    if (!keys.matches(presentedKey(ctx.get("X-API-Key"), ctx.get("Authorization")))) throw new UnauthorizedError();
+    const blockedFor = failures.blockedFor(ctx.ip);
+    if (blockedFor > 0) {
+      metrics.rateLimited.inc({ limit: "auth_failures" });
+      throw new HttpError(429, "Too many failed authentication attempts from this client; try again later.", {
+        "Retry-After": String(blockedFor),
+      });
+    }
+    if (!keys.matches(presentedKey(ctx.get("X-API-Key"), ctx.get("Authorization")))) {
+      failures.recordFailure(ctx.ip);
+      throw new UnauthorizedError();
+    }
     await next();
   };
 }

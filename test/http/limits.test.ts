@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
+import { loadTestRunner, startTestServer, TEST_KEY, type TestServer } from "../support/startTestServer.js";
+
+let runner: NodeLlamaCppRunner;
+beforeAll(async () => {
+  runner = await loadTestRunner();
+});
+afterAll(async () => runner.dispose());
+
+async function withServer(env: Record<string, string>, body: (server: TestServer) => Promise<void>) {
+  const server = await startTestServer({ runner, env });
+  try {
+    await body(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const post = (server: TestServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { ...server.headers, ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+describe("chat rate limit", () => {
+  it("counts only requests accepted for generation, then answers 429 with Retry-After and rate-limit headers", async () => {
+    await withServer({ RATE_LIMIT_CHATS_PER_HOUR: "2" }, async (server) => {
+      for (let i = 0; i < 3; i++) {
+        expect((await post(server, "/chat?dry_run=true", { message: "hi" })).status).toBe(200);
+        expect((await post(server, "/chat", { message: "" })).status).toBe(400);
+      }
+      const first = await post(server, "/chat", { message: "one", max_tokens: 2 });
+      expect(first.status).toBe(200);
+      expect(first.headers.get("x-ratelimit-limit")).toBe("2");
+      expect(first.headers.get("x-ratelimit-remaining")).toBe("1");
+      await first.text();
+      const second = await post(server, "/chat", { message: "two", max_tokens: 2 });
+      expect(second.status).toBe(200);
+      await second.text();
+
+      const third = await post(server, "/chat", { message: "three", max_tokens: 2 });
+      expect(third.status).toBe(429);
+      expect(Number(third.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(third.headers.get("x-ratelimit-remaining")).toBe("0");
+      expect(await third.json()).toEqual({ detail: expect.stringContaining("Rate limit") });
+      const history = await (await fetch(`${server.url}/history/default`, { headers: server.headers })).json();
+      expect(history.history.map((turn: { user: string }) => turn.user)).toEqual(["one", "two"]);
+
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toContain('llama_api_rate_limited_total{limit="chats"} 1');
+    });
+  });
+});
+
+describe("authentication failures", () => {
+  it("are limited per IP: past the limit even the right key gets 429", async () => {
+    await withServer({ RATE_LIMIT_AUTH_FAILURES_PER_HOUR: "3" }, async (server) => {
+      for (let i = 0; i < 3; i++) {
+        expect((await fetch(`${server.url}/chats`, { headers: { "X-API-Key": `wrong-key-${i}xxxx` } })).status).toBe(401);
+      }
+      const blocked = await fetch(`${server.url}/chats`, { headers: { "X-API-Key": TEST_KEY } });
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await blocked.json()).detail).toContain("failed authentication");
+    });
+  });
+
+  it("take the client IP from X-Forwarded-For only with TRUST_PROXY=true", async () => {
+    const wrong = { "X-API-Key": "wrong-key-123456" };
+    await withServer({ RATE_LIMIT_AUTH_FAILURES_PER_HOUR: "1", TRUST_PROXY: "true" }, async (server) => {
+      const from = (ip: string, headers: Record<string, string>) =>
+        fetch(`${server.url}/chats`, { headers: { ...headers, "X-Forwarded-For": ip } });
+      expect((await from("203.0.113.1", wrong)).status).toBe(401);
+      expect((await from("203.0.113.1", { "X-API-Key": TEST_KEY })).status).toBe(429);
+      expect((await from("203.0.113.2", { "X-API-Key": TEST_KEY })).status).toBe(200);
+    });
+    await withServer({ RATE_LIMIT_AUTH_FAILURES_PER_HOUR: "1" }, async (server) => {
+      const from = (ip: string, headers: Record<string, string>) =>
+        fetch(`${server.url}/chats`, { headers: { ...headers, "X-Forwarded-For": ip } });
+      expect((await from("203.0.113.1", wrong)).status).toBe(401);
+      // The header is ignored: every request comes from 127.0.0.1, which is now blocked.
+      expect((await from("203.0.113.2", { "X-API-Key": TEST_KEY })).status).toBe(429);
+    });
+  });
+});
+
+describe("request bodies", () => {
+  it("must be JSON, small enough, well-formed and of the right types; errors never leak internals", async () => {
+    await withServer({ MAX_BODY_BYTES: "2048", MAX_MESSAGE_CHARS: "100" }, async (server) => {
+      const responses = [
+        [await post(server, "/chat", "message=hi", { "Content-Type": "text/plain" }), 415],
+        [await post(server, "/chat", "message=hi", { "Content-Type": "application/x-www-form-urlencoded" }), 415],
+        [await post(server, "/chat", { message: "x".repeat(4000) }), 413],
+        [await post(server, "/chat", { message: "x".repeat(101) }), 400],
+        [await post(server, "/chat", '{"message": "hi",'), 400],
+        [await post(server, "/chat", { message: ["hi"] }), 400],
+        [await post(server, "/history/a/system_prompt", "[1, 2"), 400],
+      ] as const;
+      for (const [response, status] of responses) {
+        expect(response.status).toBe(status);
+        const text = await response.text();
+        expect(JSON.parse(text)).toEqual({ detail: expect.any(String) });
+        expect(text).not.toMatch(/\/work\/|node_modules|\bat .*:\d+:\d+/);
+      }
+      const tooLong = await post(server, "/chat", { message: "x".repeat(101) });
+      expect((await tooLong.json()).detail).toContain("message");
+      expect((await (await fetch(`${server.url}/chats`, { headers: server.headers })).json()).chat_ids).toEqual([]);
+    });
+  });
+});
+
+describe("CORS", () => {
+  it("is off by default", async () => {
+    await withServer({}, async (server) => {
+      const response = await fetch(`${server.url}/health`, { headers: { Origin: "http://app.example" } });
+      expect(response.headers.get("access-control-allow-origin")).toBeNull();
+    });
+  });
+
+  it("CORS_ORIGINS allows the listed origins, and a preflight needs no key", async () => {
+    await withServer({ CORS_ORIGINS: "http://app.example, http://other.example" }, async (server) => {
+      const preflight = await fetch(`${server.url}/chat`, {
+        method: "OPTIONS",
+        headers: {
+          Origin: "http://app.example",
+          "Access-Control-Request-Method": "POST",
+          "Access-Control-Request-Headers": "content-type,x-api-key",
+        },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("http://app.example");
+      expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-api-key");
+
+      const allowed = await fetch(`${server.url}/chats`, { headers: { ...server.headers, Origin: "http://other.example" } });
+      expect(allowed.headers.get("access-control-allow-origin")).toBe("http://other.example");
+      const denied = await fetch(`${server.url}/chats`, { headers: { ...server.headers, Origin: "http://evil.example" } });
+      expect(denied.headers.get("access-control-allow-origin")).toBeNull();
+    });
+  });
+});

@@ -1,0 +1,51 @@
+import type { GenerateOptions, Generation, Runner } from "../../src/llm/Runner.js";
+
+/**
+ * The real runner, paused after its first `pauseAfter` chunks until `open()` (or until the request's signal
+ * aborts): lets a test act while a reply is provably still being generated. `ignoreEos` is forced so that
+ * the random test model cannot end the reply before the pause.
+ */
+export class GatedRunner implements Runner {
+  chunksProduced = 0;
+  finished = false;
+  private release!: () => void;
+  private gate = new Promise<void>((resolve) => (this.release = resolve));
+  private firstChunk!: () => void;
+  /** Resolves once the first chunk has been produced. */
+  readonly started = new Promise<void>((resolve) => (this.firstChunk = resolve));
+
+  constructor(
+    private readonly inner: Runner,
+    private readonly pauseAfter = 1,
+  ) {}
+
+  get kind() { return this.inner.kind; }
+  get modelName() { return this.inner.modelName; }
+  get contextSize() { return this.inner.contextSize; }
+  get chatWrapper() { return this.inner.chatWrapper; }
+  countTokens(...args: Parameters<Runner["countTokens"]>) { return this.inner.countTokens(...args); }
+  showPrompt(...args: Parameters<Runner["showPrompt"]>) { return this.inner.showPrompt(...args); }
+  dispose() { return Promise.resolve(); }
+
+  open(): void {
+    this.release();
+  }
+
+  generate(prompt: Parameters<Runner["generate"]>[0], options: GenerateOptions): Generation {
+    const inner = this.inner.generate(prompt, { ...options, ignoreEos: true });
+    const self = this;
+    const aborted = new Promise<void>((resolve) => options.signal?.addEventListener("abort", () => resolve(), { once: true }));
+    return {
+      result: inner.result,
+      async *[Symbol.asyncIterator]() {
+        for await (const chunk of inner) {
+          if (self.chunksProduced === self.pauseAfter) await Promise.race([self.gate, aborted]);
+          self.chunksProduced += 1;
+          if (self.chunksProduced === 1) self.firstChunk();
+          yield chunk;
+        }
+        self.finished = true;
+      },
+    };
+  }
+}
