@@ -72,5 +72,10 @@ export class Metrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names these gauges *_total, which `promtool check metrics` rejects (a suffix reserved for
+    // counters); the same numbers stay available per type in nodejs_active_{handles,requests,resources}.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+      this.registry.removeSingleMetric(name);
+    }
   }
 }

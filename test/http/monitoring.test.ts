@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../support/startTestServer.js";
 
@@ -65,3 +67,41 @@ describe("monitoring", () => {
     expect(await response.json()).toEqual({ detail: "Not Found" });
   });
 });
+
+describe("metrics format", () => {
+  const promtool = findPromtool();
+  // CI installs promtool (see .ci/run); only a local run without it may skip, and says so.
+  if (promtool === undefined && process.env["CI"] === undefined) {
+    console.warn("promtool not found (set PROMTOOL or put it on PATH): skipping the promtool check");
+  }
+  it.skipIf(promtool === undefined && process.env["CI"] === undefined)("passes `promtool check metrics`", async () => {
+    expect(promtool, "promtool is required in CI").toBeDefined();
+    await fetch(`${server.url}/chat`, {
+      method: "POST",
+      headers: server.headers,
+      body: JSON.stringify({ message: "count my tokens", max_tokens: 4 }),
+    }).then((response) => response.text());
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    for (const name of [
+      "llama_api_http_requests_total",
+      "llama_api_http_request_duration_seconds_bucket",
+      "llama_api_prompt_tokens_total",
+      "llama_api_generated_tokens_total",
+      "llama_api_time_to_first_token_seconds_bucket",
+      "llama_api_generation_tokens_per_second_bucket",
+      "llama_api_requests_in_flight",
+      "llama_api_model_loaded",
+      "llama_api_rate_limited_total",
+    ]) {
+      expect(text).toContain(name);
+    }
+    const result = spawnSync(promtool!, ["check", "metrics"], { input: text, encoding: "utf8" });
+    expect(`${result.stdout}${result.stderr}`.trim()).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
+
+function findPromtool(): string | undefined {
+  const candidates = [process.env["PROMTOOL"], ...(process.env["PATH"] ?? "").split(":").map((dir) => `${dir}/promtool`)];
+  return candidates.find((candidate) => candidate !== undefined && candidate !== "/promtool" && existsSync(candidate));
+}
