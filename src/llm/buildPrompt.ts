@@ -60,6 +60,30 @@ export function buildPrompt(
   return best.windowStart === low ? best : measure(low);
 }
 
+/**
+ * Renders a whole conversation sent by the client (OpenAI-style, stateless): nothing is left out, so a
+ * conversation that does not fit is a 400, as OpenAI answers it.
+ */
+export function buildConversationPrompt(
+  runner: Pick<Runner, "chatWrapper" | "countTokens" | "contextSize">,
+  messages: readonly ChatHistoryItem[],
+  maxTokens: number,
+): BuiltPrompt {
+  const prompt = runner.chatWrapper.generateContextState({
+    chatHistory: [...messages, { type: "model", response: [] }],
+  }).contextText;
+  const promptTokens = runner.countTokens(prompt);
+  const budget = runner.contextSize - maxTokens;
+  if (promptTokens > budget) {
+    throw new BadRequestError(
+      `The messages need ${promptTokens} tokens, but only ${Math.max(budget, 0)} of the ${runner.contextSize}-token ` +
+        `context are left after max_tokens (${maxTokens}). Send fewer messages or ask for fewer tokens.`,
+      "messages",
+    );
+  }
+  return { prompt, promptTokens, windowStart: 0 };
+}
+
 function toChatHistory(session: Session, start: number, message: string): ChatHistoryItem[] {
   const items: ChatHistoryItem[] = [];
   // No system message unless the chat has one: the template adds its own default where it has one.

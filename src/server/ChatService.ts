@@ -1,11 +1,12 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/loadConfig.js";
-import { buildPrompt } from "../llm/buildPrompt.js";
+import type { ChatHistoryItem, LlamaText } from "node-llama-cpp";
+import { buildConversationPrompt, buildPrompt } from "../llm/buildPrompt.js";
 import type { ModelHost } from "../llm/ModelHost.js";
-import type { FinishReason, GenerateOptions, GenerationResult } from "../llm/Runner.js";
+import type { FinishReason, GenerateOptions, GenerationResult, Runner } from "../llm/Runner.js";
 import type { Metrics } from "../observability/Metrics.js";
 import type { ChatMutex } from "../sessions/ChatMutex.js";
-import { emptySession, type Session, type Turn } from "../sessions/Session.js";
+import { emptySession, type Turn } from "../sessions/Session.js";
 import type { SessionStore } from "../sessions/SessionStore.js";
 import { ModelUnavailableError, NotFoundError, TooManyRequestsError } from "./httpErrors.js";
 import { interruptReasonOf } from "./requestSignal.js";
@@ -19,18 +20,33 @@ export interface ChatServiceDeps {
   logger: Logger;
 }
 
-export interface TurnRequest {
-  chatId: string;
-  message: string;
+/** Sampling and lifetime options shared by every kind of generation request. */
+export interface GenerationRequest {
   maxTokens?: number | undefined;
   temperature?: number | undefined;
+  topP?: number | undefined;
   seed?: number | undefined;
+  stop?: readonly string[] | undefined;
+  ignoreEos?: boolean | undefined;
   /** Client gone, timeout or shutdown (see requestSignal). */
   signal: AbortSignal;
-  /** Called once the turn is accepted for generation, before any token: where the rate limit counts. */
+  /** Called once the request is accepted for generation, before any token: where the rate limit counts. */
   admit?: () => Promise<void>;
-  /** Called when the turn has ended and been saved (or not), whatever the outcome. */
+  /** Called when the reply has ended and been saved (or not), whatever the outcome. */
   onEnd?: () => void;
+}
+
+/** A turn of a stored chat: the session supplies the history and the turn is saved. */
+export interface TurnRequest extends GenerationRequest {
+  chatId: string;
+  message: string;
+  /** Replaces the session's system prompt (and is saved with the turn) when given. */
+  systemPrompt?: string | undefined;
+}
+
+/** A stateless completion: `messages` is the whole conversation and nothing is stored. */
+export interface CompletionRequest extends GenerationRequest {
+  messages: readonly ChatHistoryItem[];
 }
 
 /** A reply being generated: read `chunks` to the end (or stop early); the turn is saved when it ends. */
@@ -68,61 +84,36 @@ export class ChatService {
    * (a JSON response, nothing stored) rather than a broken stream.
    */
   async startTurn(request: TurnRequest): Promise<TurnStream> {
-    const { config, host, store, mutex } = this.deps;
+    const { config, store, mutex, metrics } = this.deps;
     try {
-      if (this.stopping.signal.aborted || this.draining) {
-        throw new ModelUnavailableError("The server is shutting down.", 5);
-      }
-      const runner = host.require();
+      const runner = this.acceptingRunner();
       if (mutex.users(request.chatId) > config.maxWaitingPerChat) {
         throw new TooManyRequestsError(
           `Chat '${request.chatId}' is busy: ${config.maxWaitingPerChat} requests are already waiting for it.`,
           5,
         );
       }
-      this.deps.metrics.chatLockWaiting.inc();
-      const release = await mutex
-        .acquire(request.chatId, request.signal)
-        .finally(() => this.deps.metrics.chatLockWaiting.dec());
+      metrics.chatLockWaiting.inc();
+      const release = await mutex.acquire(request.chatId, request.signal).finally(() => metrics.chatLockWaiting.dec());
       try {
-        const session = (await store.get(request.chatId)) ?? emptySession();
-        const maxTokens = request.maxTokens ?? config.maxTokens;
-        const built = buildPrompt(runner, session, request.message, maxTokens);
-        await request.admit?.();
-        const seed = request.seed ?? config.seed;
-        const options: GenerateOptions = {
-          maxTokens,
-          temperature: request.temperature ?? config.temperature,
-          signal: request.signal,
-          ...(seed === undefined ? {} : { seed }),
-        };
-        const generation = runner.generate(built.prompt, options);
-        const iterator = generation[Symbol.asyncIterator]();
-        this.deps.metrics.inFlight.inc();
-        let first: IteratorResult<string>;
-        try {
-          first = await iterator.next();
-        } catch (error) {
-          this.deps.metrics.inFlight.dec();
-          throw interruptReasonOf(request.signal) !== undefined ? request.signal.reason : error;
-        }
-        let ended!: () => void;
-        const activeTurn = new Promise<void>((resolve) => (ended = resolve));
-        this.active.add(activeTurn);
-        const chunks = this.streamAndSave(first, iterator, generation.result, {
-          chatId: request.chatId,
-          session,
-          windowStart: built.windowStart,
-          message: request.message,
-          signal: request.signal,
+        const stored = (await store.get(request.chatId)) ?? emptySession();
+        const session =
+          request.systemPrompt === undefined || request.systemPrompt === stored.system_prompt
+            ? stored
+            : { ...stored, system_prompt: request.systemPrompt, windowStart: 0 };
+        const built = buildPrompt(runner, session, request.message, request.maxTokens ?? config.maxTokens);
+        return await this.generate(runner, built.prompt, built.promptTokens, request, {
           release,
-          end: () => {
-            this.active.delete(activeTurn);
-            ended();
-            request.onEnd?.();
+          save: async (assistant, interrupted) => {
+            const turn: Turn = { user: request.message, assistant };
+            if (interrupted !== undefined) turn.interrupted = interrupted;
+            await store.set(request.chatId, {
+              ...session,
+              history: [...session.history, turn],
+              windowStart: built.windowStart,
+            });
           },
         });
-        return { chunks, result: generation.result, promptTokens: built.promptTokens };
       } catch (error) {
         release();
         throw error;
@@ -131,6 +122,73 @@ export class ChatService {
       request.onEnd?.();
       throw error;
     }
+  }
+
+  /** A stateless completion over the conversation the client sent; nothing is stored. */
+  async startCompletion(request: CompletionRequest): Promise<TurnStream> {
+    try {
+      const runner = this.acceptingRunner();
+      const maxTokens = request.maxTokens ?? this.deps.config.maxTokens;
+      const built = buildConversationPrompt(runner, request.messages, maxTokens);
+      return await this.generate(runner, built.prompt, built.promptTokens, request, {});
+    } catch (error) {
+      request.onEnd?.();
+      throw error;
+    }
+  }
+
+  private acceptingRunner(): Runner {
+    if (this.draining) throw new ModelUnavailableError("The server is shutting down.", 5);
+    return this.deps.host.require();
+  }
+
+  /**
+   * Runs the model and waits for the first chunk, so that a failure before any text is an ordinary error
+   * (a JSON response, nothing stored) rather than a broken stream.
+   */
+  private async generate(
+    runner: Runner,
+    prompt: LlamaText,
+    promptTokens: number,
+    request: GenerationRequest,
+    hooks: { release?: () => void; save?: (reply: string, interrupted: string | undefined) => Promise<void> },
+  ): Promise<TurnStream> {
+    const { config, metrics } = this.deps;
+    await request.admit?.();
+    const seed = request.seed ?? config.seed;
+    const options: GenerateOptions = {
+      maxTokens: request.maxTokens ?? config.maxTokens,
+      temperature: request.temperature ?? config.temperature,
+      signal: request.signal,
+      ...(seed === undefined ? {} : { seed }),
+      ...(request.topP === undefined ? {} : { topP: request.topP }),
+      ...(request.stop === undefined ? {} : { stop: request.stop }),
+      ...(request.ignoreEos === undefined ? {} : { ignoreEos: request.ignoreEos }),
+    };
+    const generation = runner.generate(prompt, options);
+    const iterator = generation[Symbol.asyncIterator]();
+    metrics.inFlight.inc();
+    let first: IteratorResult<string>;
+    try {
+      first = await iterator.next();
+    } catch (error) {
+      metrics.inFlight.dec();
+      throw interruptReasonOf(request.signal) !== undefined ? request.signal.reason : error;
+    }
+    let ended!: () => void;
+    const activeTurn = new Promise<void>((resolve) => (ended = resolve));
+    this.active.add(activeTurn);
+    const chunks = this.streamAndSave(first, iterator, generation.result, {
+      signal: request.signal,
+      save: hooks.save,
+      end: () => {
+        hooks.release?.();
+        this.active.delete(activeTurn);
+        ended();
+        request.onEnd?.();
+      },
+    });
+    return { chunks, result: generation.result, promptTokens };
   }
 
   async setSystemPrompt(chatId: string, systemPrompt: string | null): Promise<void> {
@@ -173,12 +231,8 @@ export class ChatService {
     rest: AsyncIterator<string>,
     result: Promise<GenerationResult>,
     turn: {
-      chatId: string;
-      session: Session;
-      windowStart: number;
-      message: string;
       signal: AbortSignal;
-      release: () => void;
+      save: ((reply: string, interrupted: string | undefined) => Promise<void>) | undefined;
       end: () => void;
     },
   ): AsyncGenerator<string, void, undefined> {
@@ -195,7 +249,7 @@ export class ChatService {
       completed = true;
     } catch (error) {
       failure = error;
-      this.deps.logger.error({ err: error, chatId: turn.chatId }, "generation failed after the reply had started");
+      this.deps.logger.error({ err: error }, "generation failed after the reply had started");
       throw error;
     } finally {
       // Reached on the last chunk, on a runner failure, and when the consumer stops reading (client gone).
@@ -206,19 +260,10 @@ export class ChatService {
       const interrupted = interruptionReason(completed, failure, outcome?.finishReason, turn.signal);
       try {
         // A turn that ended early is kept if it produced any text: nothing the client saw is lost.
-        if (interrupted === undefined || reply !== "") {
-          const saved: Turn = { user: turn.message, assistant: reply };
-          if (interrupted !== undefined) saved.interrupted = interrupted;
-          await this.deps.store.set(turn.chatId, {
-            ...turn.session,
-            history: [...turn.session.history, saved],
-            windowStart: turn.windowStart,
-          });
-        }
+        if (interrupted === undefined || reply !== "") await turn.save?.(reply, interrupted);
       } catch (error) {
-        this.deps.logger.error({ err: error, chatId: turn.chatId }, "could not save the turn");
+        this.deps.logger.error({ err: error }, "could not save the turn");
       } finally {
-        turn.release();
         turn.end();
       }
       // A reply cut short by timeout or shutdown must not look complete: failing the stream makes the

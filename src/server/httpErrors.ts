@@ -19,7 +19,11 @@ export class HttpError extends Error {
 }
 
 export class BadRequestError extends HttpError {
-  constructor(message: string) {
+  /** The request field at fault, where there is one (OpenAI's error shape reports it as `param`). */
+  constructor(
+    message: string,
+    readonly param?: string,
+  ) {
     super(400, message);
   }
 }

@@ -8,5 +8,6 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown): z.infe
   const issue = result.error.issues[0];
   const field = issue?.path.join(".") ?? "";
   const problem = issue?.code === "invalid_type" ? `expected ${String(issue.expected)}` : (issue?.message ?? "invalid");
-  throw new BadRequestError(field === "" ? `Invalid request body: ${problem}` : `Invalid field '${field}': ${problem}`);
+  if (field === "") throw new BadRequestError(`Invalid request body: ${problem}`);
+  throw new BadRequestError(`Invalid field '${field}': ${problem}`, field);
 }

@@ -41,9 +41,10 @@ describe("a client that disconnects mid-stream", () => {
       const [turn] = await turnsOf(server, "leaver");
       expect(turn).toMatchObject({ user: "go on", interrupted: "client_disconnected" });
       expect(turn.assistant.startsWith(first)).toBe(true);
-      // Stopped within a couple of chunks of the abort, not after all 200 tokens.
-      expect(gated.chunksProduced).toBeLessThanOrEqual(3);
-      expect(gated.finished).toBe(true);
+      // Stopped within a couple of tokens of the abort, not after all 200.
+      const result = await gated.lastResult!;
+      expect(result.finishReason).toBe("abort");
+      expect(result.generatedTokens).toBeLessThanOrEqual(3);
 
       // The model's only sequence is free again: the next request completes.
       gated.open();

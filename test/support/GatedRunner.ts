@@ -1,4 +1,4 @@
-import type { GenerateOptions, Generation, Runner } from "../../src/llm/Runner.js";
+import type { GenerateOptions, Generation, GenerationResult, Runner } from "../../src/llm/Runner.js";
 
 /**
  * The real runner, paused after its first `pauseAfter` chunks until `open()` (or until the request's signal
@@ -8,6 +8,8 @@ import type { GenerateOptions, Generation, Runner } from "../../src/llm/Runner.j
 export class GatedRunner implements Runner {
   chunksProduced = 0;
   finished = false;
+  /** The real runner's result for the latest generation. */
+  lastResult: Promise<GenerationResult> | undefined;
   private release!: () => void;
   private gate = new Promise<void>((resolve) => (this.release = resolve));
   private firstChunk!: () => void;
@@ -33,6 +35,7 @@ export class GatedRunner implements Runner {
 
   generate(prompt: Parameters<Runner["generate"]>[0], options: GenerateOptions): Generation {
     const inner = this.inner.generate(prompt, { ...options, ignoreEos: true });
+    this.lastResult = inner.result;
     const self = this;
     const aborted = new Promise<void>((resolve) => options.signal?.addEventListener("abort", () => resolve(), { once: true }));
     return {

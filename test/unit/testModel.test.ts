@@ -6,19 +6,9 @@ import { readGgufFileInfo } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GENERATED_MODEL_KEY, isGeneratedModel } from "../../src/testModel/generatedModelMarker.js";
 import { writeTestModel } from "../../src/testModel/writeTestModel.js";
-import { PROJECT_ROOT } from "../support/paths.js";
 
 const sha256 = async (file: string) => createHash("sha256").update(await fs.readFile(file)).digest("hex");
 
-/** A GGUF that is not a generated model: REAL_GGUF, or else one in models/ not named like a test model. */
-async function findRealGguf(): Promise<string | undefined> {
-  if (process.env.REAL_GGUF) return process.env.REAL_GGUF;
-  const modelsDir = path.join(PROJECT_ROOT, "models");
-  const names = await fs.readdir(modelsDir).catch(() => [] as string[]);
-  const real = names.sort().find((name) => name.endsWith(".gguf") && !name.startsWith("test-model"));
-  return real === undefined ? undefined : path.join(modelsDir, real);
-}
-const realGguf = await findRealGguf();
 
 describe("writeTestModel", () => {
   let dir: string;
@@ -67,9 +57,5 @@ describe("writeTestModel", () => {
     await fs.writeFile(notGguf, "hello");
     expect(await isGeneratedModel(notGguf)).toBe(false);
     await expect(isGeneratedModel(path.join(dir, "missing.gguf"))).rejects.toThrow();
-  });
-
-  it.skipIf(realGguf === undefined)(`does not mark a real GGUF (${realGguf ?? "none found"}) as generated`, async () => {
-    expect(await isGeneratedModel(realGguf!)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import path from "node:path";
 import { randomInt } from "node:crypto";
+import { availableParallelism } from "node:os";
 import {
   getLlama,
   LlamaLogLevel,
@@ -23,7 +24,7 @@ export interface NodeLlamaCppRunnerOptions {
   modelPath: string;
   /** Tokens per sequence; capped at the model's training context. */
   contextSize: number;
-  /** Unset: node-llama-cpp's choice. */
+  /** Unset: node-llama-cpp's choice, capped at the number of CPU cores. */
   threads?: number | undefined;
   /** "auto" picks CUDA, Vulkan or Metal where available; false forces the CPU. */
   gpu: "auto" | false;
@@ -61,6 +62,9 @@ export class NodeLlamaCppRunner implements Runner {
       // build comes from `npm run build:native`.
       build: "never",
       skipDownload: true,
+      // node-llama-cpp's CPU default is at least 4 threads; on a 2-core host that oversubscribes the cores and
+      // generation slows by orders of magnitude, so the cap is the host's real parallelism.
+      maxThreads: options.threads ?? availableParallelism(),
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => {
         const text = message.trim();
@@ -131,12 +135,10 @@ export class NodeLlamaCppRunner implements Runner {
         ...(options.topP === undefined ? {} : { topP: options.topP }),
         ...(options.ignoreEos === true ? { tokenBias: this.noEndOfGeneration() } : {}),
       });
-      stats.finishReason = "length";
+      // Stays "abort" unless the loop ends by itself: a consumer that stops reading early also ends up here.
+      stats.finishReason = "abort";
       for await (const token of evaluation) {
-        if (signal?.aborted === true) {
-          stats.finishReason = "abort";
-          break;
-        }
+        if (signal?.aborted === true) break;
         if (options.ignoreEos !== true && this.model.isEogToken(token)) {
           stats.finishReason = "stop";
           break;
@@ -151,8 +153,13 @@ export class NodeLlamaCppRunner implements Runner {
           stats.finishReason = "stop";
           break;
         }
-        if (stats.generatedTokens >= options.maxTokens) break;
+        if (stats.generatedTokens >= options.maxTokens) {
+          stats.finishReason = "length";
+          break;
+        }
       }
+      // The evaluator ran out by itself (the context is full): the reply is cut for length.
+      if (stats.finishReason === "abort" && signal?.aborted !== true) stats.finishReason = "length";
       if (stats.finishReason !== "stop") {
         const rest = stops.push(decoder.flush()).emit + stops.flush();
         if (rest !== "") {
