@@ -1,3 +1,4 @@
+import fs from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "./config/loadConfig.js";
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
   const store = await KeyvSessionStore.open(config.dataDir);
   const metrics = new Metrics();
   const host = new ModelHost(path.basename(model.path), model.generated);
-  const app = createApp({ config, host, store, keys, metrics, logger });
+  const { version } = JSON.parse(await fs.readFile(path.join(projectRoot, "package.json"), "utf8")) as { version: string };
+  const app = createApp({ version, config, host, store, keys, metrics, logger });
   const server = app.koa.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   const address = server.address();

@@ -102,6 +102,7 @@ const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"
 export const settings = {
   model: optionalText("LLAMA_MODEL"),
   defaultModel: text("LLAMA_DEFAULT_MODEL", "hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M"),
+  modelAlias: optionalText("LLAMA_MODEL_ALIAS"),
   apiKeys: list("LLAMA_API_KEY"),
   host: text("HOST", "127.0.0.1"),
   port: requiredInteger("PORT", 8000, 0, 65535),

@@ -17,11 +17,17 @@ import { errorHandler } from "./middleware/errorHandler.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { requireApiKey } from "./middleware/requireApiKey.js";
 import { requireJson } from "./middleware/requireJson.js";
+import { buildOpenApiDocument } from "./openapi/buildOpenApiDocument.js";
+import { openaiRoutes } from "./openai/openaiRoutes.js";
 import { chatRoutes } from "./routes/chatRoutes.js";
+import { docsRoutes } from "./routes/docsRoutes.js";
 import { historyRoutes } from "./routes/historyRoutes.js";
 import { monitoringRoutes } from "./routes/monitoringRoutes.js";
+import { createRequestSchemas } from "./schemas.js";
 
 export interface AppDeps {
+  /** The version shown in the OpenAPI document. */
+  version?: string;
   config: Config;
   host: ModelHost;
   store: SessionStore;
@@ -32,6 +38,8 @@ export interface AppDeps {
 
 export interface App {
   koa: Koa;
+  /** Every route's router, for the test that compares them with the OpenAPI document. */
+  routers: Router[];
   /** Graceful shutdown of running turns: see ChatService.drain. */
   drain(graceMs: number): Promise<void>;
 }
@@ -51,14 +59,20 @@ export function createApp(deps: AppDeps): App {
   });
   const authFailures = new AuthFailureLimiter(config.authFailuresPerHour, new BoundedMap(MAX_LIMIT_ENTRIES));
 
+  const schemas = createRequestSchemas(config);
+
   const publicRouter = new Router();
   monitoringRoutes(publicRouter, host, metrics);
-  const publicPaths = new Set(["/health", ...(config.metricsRequireKey ? [] : ["/metrics"])]);
+  docsRoutes(publicRouter, buildOpenApiDocument(schemas, deps.version ?? "0.0.0"));
+  const isPublic = (path: string) =>
+    path === "/health" || path === "/openapi.json" || path === "/docs" || path.startsWith("/docs/") ||
+    (path === "/metrics" && !config.metricsRequireKey);
   const checkKey = requireApiKey(keys, authFailures, metrics);
 
   const router = new Router();
-  chatRoutes(router, { chats, config, rateLimit });
+  chatRoutes(router, { chats, config, rateLimit, schema: schemas.chat });
   historyRoutes(router, chats, store);
+  openaiRoutes(router, { chats, host, config, rateLimit, schema: schemas.chatCompletion, startedAt: Math.floor(Date.now() / 1000) });
 
   // Errors after the headers went out are handled (and logged) where they happen; Koa's own printer is noise.
   koa.on("error", (error: Error) => logger.debug({ err: error }, "response stream ended with an error"));
@@ -76,12 +90,12 @@ export function createApp(deps: AppDeps): App {
     );
   }
   koa
-    .use(async (ctx, next) => (publicPaths.has(ctx.path) ? next() : checkKey(ctx, next)))
+    .use(async (ctx, next) => (isPublic(ctx.path) ? next() : checkKey(ctx, next)))
     .use(publicRouter.routes())
     .use(requireJson())
     .use(bodyParser({ enableTypes: ["json"], jsonStrict: true, jsonLimit: config.maxBodyBytes }))
     .use(router.routes())
     .use(router.allowedMethods())
     .use(publicRouter.allowedMethods());
-  return { koa, drain: (graceMs) => chats.drain(graceMs) };
+  return { koa, routers: [publicRouter, router], drain: (graceMs) => chats.drain(graceMs) };
 }

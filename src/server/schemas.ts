@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { chatCompletionRequestSchema } from "./openai/chatCompletionSchema.js";
 
 /**
  * Request schemas: the single source of truth for validation (and, later, for the OpenAPI document).
@@ -42,3 +43,15 @@ export const systemPromptRequestSchema = z.object({
 });
 
 export const chatIdParamsSchema = z.object({ chat_id: chatIdSchema });
+
+/** Every request schema, built once from the settings: routes validate with them, the OpenAPI document shows them. */
+export function createRequestSchemas(limits: SchemaLimits) {
+  return {
+    chat: chatRequestSchema(limits),
+    systemPrompt: systemPromptRequestSchema,
+    chatId: chatIdSchema,
+    chatCompletion: chatCompletionRequestSchema(limits),
+  };
+}
+
+export type RequestSchemas = ReturnType<typeof createRequestSchemas>;

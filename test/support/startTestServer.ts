@@ -24,6 +24,8 @@ export interface TestServer {
   metrics: Metrics;
   /** Headers with the API key (and JSON content type). */
   headers: Record<string, string>;
+  /** Every route the app's routers have, as "METHOD /path/{param}". */
+  routes: string[];
   /** Graceful shutdown of running turns, as SIGTERM does it. */
   drain(graceMs: number): Promise<void>;
   close(): Promise<void>;
@@ -85,6 +87,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     metrics,
     headers: { "X-API-Key": TEST_KEY, "Content-Type": "application/json" },
     drain: (graceMs) => app.drain(graceMs),
+    routes: app.routers.flatMap((router) =>
+      router.stack.flatMap((layer) =>
+        layer.methods
+          .filter((method) => method !== "HEAD")
+          .map((method) => `${method} ${String(layer.path).replace(/:([A-Za-z_]+)/g, "{$1}")}`),
+      ),
+    ),
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

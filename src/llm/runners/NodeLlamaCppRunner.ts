@@ -45,7 +45,8 @@ export class NodeLlamaCppRunner implements Runner {
 
   private constructor(
     private readonly llama: Llama,
-    private readonly model: LlamaModel,
+    /** The loaded model (tokenizer access for tools and tests). */
+    readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly pool: SequencePool,
   ) {

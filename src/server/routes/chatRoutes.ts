@@ -5,19 +5,18 @@ import type { ChatService } from "../ChatService.js";
 import type { ChatRateLimit } from "../limits/chatRateLimit.js";
 import type { RequestFacts } from "../middleware/requestLog.js";
 import { requestSignal } from "../requestSignal.js";
-import { chatRequestSchema } from "../schemas.js";
+import type { chatRequestSchema } from "../schemas.js";
 import { validate } from "../validate.js";
 
 export interface ChatRouteDeps {
   chats: ChatService;
   config: Config;
   rateLimit: ChatRateLimit;
+  schema: ReturnType<typeof chatRequestSchema>;
 }
 
 /** POST /chat: streams the reply as plain text, token by token; `?dry_run=true` shows the prompt instead. */
-export function chatRoutes(router: Router, { chats, config, rateLimit }: ChatRouteDeps): void {
-  const schema = chatRequestSchema(config);
-
+export function chatRoutes(router: Router, { chats, config, rateLimit, schema }: ChatRouteDeps): void {
   router.post("/chat", async (ctx) => {
     const body = validate(schema, ctx.request.body);
     const facts = ctx.state["facts"] as RequestFacts;

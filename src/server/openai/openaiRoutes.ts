@@ -1,0 +1,145 @@
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import type Router from "@koa/router";
+import type { Context } from "koa";
+import type { Config } from "../../config/loadConfig.js";
+import type { ModelHost } from "../../llm/ModelHost.js";
+import type { GenerationResult } from "../../llm/Runner.js";
+import type { ChatService, TurnStream } from "../ChatService.js";
+import { BadRequestError } from "../httpErrors.js";
+import type { ChatRateLimit } from "../limits/chatRateLimit.js";
+import type { RequestFacts } from "../middleware/requestLog.js";
+import { requestSignal } from "../requestSignal.js";
+import { chatIdSchema } from "../schemas.js";
+import { validate } from "../validate.js";
+import type { chatCompletionRequestSchema, ChatCompletionRequest } from "./chatCompletionSchema.js";
+import { rejectUnsupported } from "./rejectUnsupported.js";
+import { SSE_DONE, sseEvent } from "./sse.js";
+import { toConversation, toNewTurn } from "./toConversation.js";
+
+export interface OpenAiRouteDeps {
+  chats: ChatService;
+  host: ModelHost;
+  config: Config;
+  rateLimit: ChatRateLimit;
+  schema: ReturnType<typeof chatCompletionRequestSchema>;
+  /** Seconds since the epoch when the server started: the model's `created`. */
+  startedAt: number;
+}
+
+/** The model id clients see: LLAMA_MODEL_ALIAS, or the file name without `.gguf`. */
+export function modelId(config: Config, host: ModelHost): string {
+  return config.modelAlias ?? host.modelName.replace(/\.gguf$/i, "");
+}
+
+/** OpenAI-compatible endpoints on the same runner, sessions, limits and metrics as the seed API. */
+export function openaiRoutes(router: Router, deps: OpenAiRouteDeps): void {
+  const { chats, host, config, rateLimit, schema } = deps;
+
+  router.get("/v1/models", (ctx) => {
+    ctx.body = {
+      object: "list",
+      data: [{ id: modelId(config, host), object: "model", created: deps.startedAt, owned_by: "llama-api" }],
+    };
+  });
+
+  router.post("/v1/chat/completions", async (ctx) => {
+    const body = validate(schema, ctx.request.body);
+    rejectUnsupported(body);
+    const chatId = resolveChatId(body.chat_id, ctx.get("X-Chat-Id"));
+    const facts = ctx.state["facts"] as RequestFacts;
+    if (chatId !== undefined) facts.chatId = chatId;
+
+    const { signal, done } = requestSignal(ctx, config.requestTimeoutSeconds * 1000, chats.shutdownSignal);
+    const options = {
+      maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
+      temperature: body.temperature ?? undefined,
+      topP: body.top_p ?? undefined,
+      // OpenAI seeds may be any integer; llama.cpp takes an unsigned 32-bit one.
+      seed: body.seed === undefined || body.seed === null ? undefined : body.seed >>> 0,
+      stop: body.stop === undefined || body.stop === null ? undefined : typeof body.stop === "string" ? [body.stop] : body.stop,
+      ignoreEos: body.ignore_eos,
+      signal,
+      admit: () => rateLimit(ctx),
+      onEnd: done,
+    };
+    const reply =
+      chatId === undefined
+        ? await chats.startCompletion({ ...options, messages: toConversation(body.messages) })
+        : await chats.startTurn({ ...options, chatId, ...toNewTurn(body.messages) });
+    facts.promptTokens = reply.promptTokens;
+    void reply.result.then((result) => {
+      facts.cachedTokens = result.cachedTokens;
+      facts.generatedTokens = result.generatedTokens;
+      facts.finishReason = result.finishReason;
+    }, () => undefined);
+
+    const meta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: modelId(config, host) };
+    if (body.stream === true) {
+      ctx.type = "text/event-stream";
+      ctx.set("Cache-Control", "no-cache");
+      ctx.set("X-Accel-Buffering", "no");
+      ctx.body = Readable.from(streamEvents(reply, meta, body), { objectMode: false });
+    } else {
+      await respondWhole(ctx, reply, meta);
+    }
+  });
+}
+
+/** The body's chat_id or the X-Chat-Id header (the one place that decides); both, differing, is a 400. */
+function resolveChatId(fromBody: string | undefined, fromHeader: string): string | undefined {
+  const header = fromHeader === "" ? undefined : validate(chatIdSchema, fromHeader);
+  if (fromBody !== undefined && header !== undefined && fromBody !== header) {
+    throw new BadRequestError("chat_id and the X-Chat-Id header name different chats.", "chat_id");
+  }
+  return fromBody ?? header;
+}
+
+interface CompletionMeta {
+  id: string;
+  created: number;
+  model: string;
+}
+
+const finishReason = (result: GenerationResult) => (result.finishReason === "length" ? "length" : "stop");
+
+function usage(result: GenerationResult) {
+  return {
+    prompt_tokens: result.promptTokens,
+    completion_tokens: result.generatedTokens,
+    total_tokens: result.promptTokens + result.generatedTokens,
+    prompt_tokens_details: { cached_tokens: result.cachedTokens },
+  };
+}
+
+async function respondWhole(ctx: Context, reply: TurnStream, meta: CompletionMeta): Promise<void> {
+  let content = "";
+  for await (const chunk of reply.chunks) content += chunk;
+  const result = await reply.result;
+  ctx.body = {
+    ...meta,
+    object: "chat.completion",
+    choices: [{ index: 0, message: { role: "assistant", content }, logprobs: null, finish_reason: finishReason(result) }],
+    usage: usage(result),
+  };
+}
+
+async function* streamEvents(
+  reply: TurnStream,
+  meta: CompletionMeta,
+  body: ChatCompletionRequest,
+): AsyncGenerator<string, void, undefined> {
+  const includeUsage = body.stream_options?.include_usage === true;
+  const chunk = (delta: object, finish: string | null) => ({
+    ...meta,
+    object: "chat.completion.chunk",
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  yield sseEvent(chunk({ role: "assistant", content: "" }, null));
+  for await (const text of reply.chunks) yield sseEvent(chunk({ content: text }, null));
+  const result = await reply.result;
+  yield sseEvent(chunk({}, finishReason(result)));
+  if (includeUsage) yield sseEvent({ ...meta, object: "chat.completion.chunk", choices: [], usage: usage(result) });
+  yield SSE_DONE;
+}

@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+/** Response shapes, for the OpenAPI document only (responses are built by the routes, not parsed). */
+export const detailSchema = z.object({ detail: z.string() }).describe("A confirmation, or an error on the seed API's routes.");
+
+export const chatListSchema = z.object({ chat_ids: z.array(z.string()) });
+
+export const historySchema = z.object({
+  system_prompt: z.string().nullable(),
+  history: z.array(
+    z.object({
+      user: z.string(),
+      assistant: z.string(),
+      interrupted: z
+        .enum(["client_disconnected", "timeout", "shutdown", "error"])
+        .optional()
+        .describe("Present when the reply ended early; `assistant` holds the text produced until then."),
+    }),
+  ),
+});
+
+export const healthSchema = z.object({
+  status: z.enum(["ok", "loading", "failed"]),
+  model: z.string().describe("The model's file name."),
+  runner: z.string().optional(),
+  warning: z.string().optional(),
+});
+
+export const openAiErrorSchema = z.object({
+  error: z.object({
+    message: z.string(),
+    type: z.string(),
+    param: z.string().nullable(),
+    code: z.string().nullable(),
+  }),
+});
+
+export const modelListSchema = z.object({
+  object: z.literal("list"),
+  data: z.array(z.object({ id: z.string(), object: z.literal("model"), created: z.int(), owned_by: z.string() })),
+});
+
+const usageSchema = z.object({
+  prompt_tokens: z.int(),
+  completion_tokens: z.int(),
+  total_tokens: z.int(),
+  prompt_tokens_details: z.object({ cached_tokens: z.int() }),
+});
+
+export const chatCompletionSchema = z.object({
+  id: z.string(),
+  object: z.literal("chat.completion"),
+  created: z.int(),
+  model: z.string(),
+  choices: z.array(
+    z.object({
+      index: z.int(),
+      message: z.object({ role: z.literal("assistant"), content: z.string() }),
+      logprobs: z.null(),
+      finish_reason: z.enum(["stop", "length"]),
+    }),
+  ),
+  usage: usageSchema,
+});
+
+export const chatCompletionChunkSchema = z
+  .object({
+    id: z.string(),
+    object: z.literal("chat.completion.chunk"),
+    created: z.int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.int(),
+        delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
+        logprobs: z.null(),
+        finish_reason: z.enum(["stop", "length"]).nullable(),
+      }),
+    ),
+    usage: usageSchema.nullable().optional(),
+  })
+  .describe("One Server-Sent Event `data:` line; the stream ends with `data: [DONE]`.");
