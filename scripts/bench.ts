@@ -1,0 +1,223 @@
+// Benchmarks this server (in-process and cli runners) against llama.cpp's llama-server on one GGUF file, through
+// /v1/chat/completions only; prints Markdown tables and writes bench/results/latest.{json,md,svg}. See bench/README.md.
+//   npm run bench -- [--quick] [--backends node,cli,llama-server] [--model PATH] [--threads N] [--ctx N] [--out DIR]
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { writeTestModel } from "../src/testModel/writeTestModel.js";
+import { BackendUnavailable, lookUpBackend, type Backend, type RunningBackend } from "./bench/backends.js";
+import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from "./bench/benchOptions.js";
+import { loadAverage, machineInfo, type BackendReport, type BenchReport } from "./bench/BenchReport.js";
+import { renderMarkdown } from "./bench/markdown.js";
+import type { ConcurrentRound, Sample, SkippedScenario } from "./bench/samples.js";
+import { concurrentStreams, conversations, singlePrompt, warmUp, type ScenarioContext } from "./bench/scenarios.js";
+import { killAllServers } from "./bench/ServerProcess.js";
+import { summariseConcurrent, summariseSingle, summariseTurns } from "./bench/summarise.js";
+import { renderTtftChart } from "./bench/svgChart.js";
+import { computeTargets } from "./bench/targets.js";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// No server may outlive the benchmark, however it ends.
+process.on("exit", killAllServers);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping every server the benchmark started`);
+    killAllServers();
+    process.exit(130);
+  });
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const options = parseBenchOptions(argv, repoRoot);
+  const startedAt = new Date();
+  const started = performance.now();
+  const deadline = started + options.profile.budgetMs;
+  const model = await ensureModel(options.modelPath);
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "llama-api-bench-"));
+  const nodeLlamaCpp = await readVersion(path.join(repoRoot, "node_modules", "node-llama-cpp", "package.json"));
+  const machine = machineInfo(repoRoot, nodeLlamaCpp);
+  log(`bench: ${options.quick ? "quick" : "full"} run, ${model.file}, threads ${options.threads}, context ${options.ctx} per sequence; load average ${machine.loadAverageStart.join(" ")}`);
+
+  const samples: Sample[] = [];
+  const rounds: ConcurrentRound[] = [];
+  const skipped: SkippedScenario[] = [];
+  const backends: BackendReport[] = [];
+  try {
+    for (const [index, id] of options.backends.entries()) {
+      const lookup = lookUpBackend(id, options, repoRoot, workDir);
+      if ("skipped" in lookup) {
+        log(`${lookup.label}: skipped: ${lookup.skipped}`);
+        backends.push({ id, label: lookup.label, skipped: lookup.skipped, starts: [] });
+        continue;
+      }
+      const report: BackendReport = { id, label: lookup.backend.label, details: lookup.backend.details, starts: [] };
+      backends.push(report);
+      if (performance.now() > deadline) {
+        report.skipped = "the run's time budget was spent before it started";
+        continue;
+      }
+      // an equal share of what is left, so that a slow backend cannot starve the ones after it
+      const share = (deadline - performance.now()) / (options.backends.length - index);
+      await runBackend(lookup.backend, options, performance.now() + share, report, { samples, rounds, skipped });
+    }
+  } finally {
+    killAllServers();
+    await copyLogs(workDir, options.outDir, startedAt).catch(() => undefined);
+    await fs.rm(workDir, { recursive: true, force: true });
+  }
+
+  machine.loadAverageEnd = loadAverage();
+  const ran = backends.filter((backend) => backend.skipped === undefined).map((backend) => backend.id);
+  const summaries = {
+    single: summariseSingle(samples, ran),
+    conversation: summariseTurns(samples, "conversation"),
+    interleaved: summariseTurns(samples, "interleaved"),
+    concurrent: summariseConcurrent(samples, rounds),
+  };
+  const targets = ran.includes("llama-server") ? computeTargets(summaries, ran.filter((id) => id !== "llama-server"), options.parallel) : [];
+  const report: BenchReport = {
+    schema: 1,
+    startedAt: startedAt.toISOString(),
+    durationS: (performance.now() - started) / 1000,
+    command: argv.length === 0 ? "npm run bench" : `npm run bench -- ${argv.join(" ")}`,
+    options,
+    machine,
+    model,
+    backends,
+    samples,
+    concurrentRounds: rounds,
+    skippedScenarios: skipped,
+    summaries,
+    targets,
+  };
+  const label = (id: string) => backends.find((backend) => backend.id === id)?.label ?? id;
+  const markdown = renderMarkdown(report);
+  const chart = renderTtftChart(
+    summaries.conversation.filter((turn) => turn.parallel === options.parallel),
+    `Time to first token per turn, one conversation (${model.file}, ${options.threads} threads)`,
+    label,
+  );
+  await writeResults(options.outDir, startedAt, { json: `${JSON.stringify(report, null, 2)}\n`, md: markdown, svg: chart });
+  process.stdout.write(markdown);
+  if (report.durationS * 1000 > (options.quick ? 3 : 20) * 60_000) {
+    log(`note: this run took ${Math.round(report.durationS)} s, more than its ${options.quick ? 3 : 20}-minute target (load average ${machine.loadAverageEnd.join(" ")})`);
+  }
+}
+
+interface Collectors {
+  samples: Sample[];
+  rounds: ConcurrentRound[];
+  skipped: SkippedScenario[];
+}
+
+/**
+ * Every scenario on one backend: a server with `--parallel` sequences for all of them, then one more with each
+ * other interleaved parallel. A backend that fails to start is recorded as skipped, with the reason.
+ */
+async function runBackend(backend: Backend, options: BenchOptions, deadline: number, report: BackendReport, into: Collectors): Promise<void> {
+  const { profile } = options;
+  const parallels = [options.parallel, ...profile.interleaved.parallels.filter((parallel) => parallel !== options.parallel)];
+  const modes = backend.hasChatId ? (options.quick ? (["chat_id"] as const) : (["chat_id", "stateless"] as const)) : (["stateless"] as const);
+  for (const parallel of parallels) {
+    if (performance.now() > deadline) {
+      into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason: "the run's time budget is spent" });
+      continue;
+    }
+    log(`${backend.label}: starting with parallel ${parallel}`);
+    let server: RunningBackend;
+    try {
+      server = await backend.start(parallel);
+    } catch (error) {
+      const reason = error instanceof BackendUnavailable ? error.message : `failed to start: ${(error as Error).message}`;
+      log(`${backend.label}: skipped: ${reason}`);
+      if (report.starts.length === 0) report.skipped = reason;
+      else into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason });
+      return;
+    }
+    try {
+      const warmUpMs = await warmUp(server, profile.requestTimeoutMs);
+      report.starts.push({ parallel, startupMs: Math.round(server.startupMs), warmUpMs: Math.round(warmUpMs), facts: server.startupFacts });
+      report.build ??= describeBuild(backend, server);
+      const ctx: ScenarioContext = { backend, server, parallel, profile, deadline, ...into, log };
+      const step = async (name: string, run: () => Promise<void>) => {
+        const stepStarted = performance.now();
+        await run();
+        log(`${backend.label}: ${name} (parallel ${parallel}) in ${((performance.now() - stepStarted) / 1000).toFixed(1)} s`);
+      };
+      if (parallel === options.parallel) {
+        await step("single prompt", () => singlePrompt(ctx));
+        await step("conversation, stateless", () => conversations(ctx, "conversation", "stateless"));
+        if (backend.hasChatId) await step("conversation, chat_id", () => conversations(ctx, "conversation", "chat_id"));
+      }
+      if (profile.interleaved.parallels.includes(parallel)) {
+        for (const mode of modes) await step(`interleaved, ${mode}`, () => conversations(ctx, "interleaved", mode));
+      }
+      if (parallel === options.parallel) await step("concurrent streams", () => concurrentStreams(ctx));
+    } finally {
+      await server.stop();
+    }
+  }
+}
+
+function describeBuild(backend: Backend, server: RunningBackend): string {
+  const facts = server.startupFacts;
+  if (backend.id === "llama-server") return String(backend.details["binaryVersion"] ?? "version unknown");
+  const loaded = facts["modelLoaded"] as Record<string, unknown> | null;
+  const health = facts["health"] as Record<string, unknown> | undefined;
+  const runner = `runner ${String(health?.["runner"] ?? "?")}`;
+  return loaded?.["build"] === undefined ? `${runner}; no "model loaded" line with a build` : `${runner}, ${String(loaded["build"])}`;
+}
+
+/** The model to run; the default one is generated when missing, any other must exist. */
+async function ensureModel(modelPath: string): Promise<BenchReport["model"]> {
+  const isDefault = modelPath === path.join(repoRoot, "models", "bench-small.gguf");
+  const stat = await fs.stat(modelPath).catch(() => undefined);
+  if (stat === undefined) {
+    if (!isDefault) throw new UsageError(`--model ${modelPath} does not exist`);
+    log(`writing the small test model to ${modelPath} (random weights, about 300 MiB)`);
+    await writeTestModel({ outPath: modelPath, size: "small" });
+  }
+  const bytes = (await fs.stat(modelPath)).size;
+  return { path: modelPath, file: path.basename(modelPath), bytes, mib: Math.round(bytes / 2 ** 20) };
+}
+
+async function writeResults(outDir: string, startedAt: Date, files: { json: string; md: string; svg: string }): Promise<void> {
+  await fs.mkdir(outDir, { recursive: true });
+  const stamp = runStamp(startedAt);
+  for (const [extension, content] of Object.entries(files)) {
+    // latest.* is what the README shows; run-<time>.* keeps earlier runs locally (git ignores them)
+    await fs.writeFile(path.join(outDir, `run-${stamp}.${extension}`), content);
+    const temporary = path.join(outDir, `latest.${extension}.tmp`);
+    await fs.writeFile(temporary, content);
+    await fs.rename(temporary, path.join(outDir, `latest.${extension}`));
+  }
+  log(`wrote ${path.join(outDir, "latest.{json,md,svg}")} and run-${stamp}.*`);
+}
+
+/** The servers' own logs (per-request lines with cached tokens), kept beside the run's results. */
+async function copyLogs(workDir: string, outDir: string, startedAt: Date): Promise<void> {
+  await fs.mkdir(outDir, { recursive: true });
+  for (const name of await fs.readdir(workDir)) {
+    if (name.endsWith(".log")) await fs.copyFile(path.join(workDir, name), path.join(outDir, `run-${runStamp(startedAt)}-${name}`));
+  }
+}
+
+const runStamp = (date: Date) => date.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
+
+async function readVersion(packageJson: string): Promise<string | undefined> {
+  return fs.readFile(packageJson, "utf8").then((text) => (JSON.parse(text) as { version?: string }).version, () => undefined);
+}
+
+main().catch((error: unknown) => {
+  killAllServers();
+  if (error instanceof UsageError) {
+    log(`${error.message ? `${error.message}\n\n` : ""}${USAGE}`);
+    process.exit(error.message ? 2 : 0);
+  }
+  log(`bench failed: ${(error as Error)?.stack ?? String(error)}`);
+  process.exit(1);
+});

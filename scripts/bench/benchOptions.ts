@@ -1,0 +1,100 @@
+import path from "node:path";
+import { parseArgs } from "node:util";
+
+export const BACKEND_IDS = ["node", "cli", "llama-server"] as const;
+export type BackendId = (typeof BACKEND_IDS)[number];
+
+/** How much each scenario does; `--quick` picks the small one. */
+export interface Profile {
+  /** Hard limit for the whole run: later scenarios are skipped (and say so) once it has passed. */
+  budgetMs: number;
+  requestTimeoutMs: number;
+  single: { repeats: number; promptTokens: number; maxTokens: number };
+  /** max_tokens per turn cycles through `maxTokens`, as a reply length varies in a real chat. */
+  conversation: { turns: number; userTokens: number; maxTokens: readonly number[] };
+  interleaved: { chats: number; turns: number; userTokens: number; maxTokens: readonly number[]; parallels: readonly number[] };
+  concurrent: { streams: readonly number[]; repeats: number; promptTokens: number; maxTokens: number };
+}
+
+export interface BenchOptions {
+  modelPath: string;
+  threads: number;
+  /** Context per sequence: LLAMA_CONTEXT_SIZE for us, `-c` / `--parallel` for llama-server. */
+  ctx: number;
+  /** Sequences (llama-server slots) for every scenario but the interleaved one's second pass. */
+  parallel: number;
+  quick: boolean;
+  backends: readonly BackendId[];
+  outDir: string;
+  profile: Profile;
+}
+
+const replyLengths = [48, 32, 56, 40, 60, 36, 52, 44, 30, 58];
+
+const fullProfile: Profile = {
+  budgetMs: 30 * 60_000,
+  requestTimeoutMs: 120_000,
+  single: { repeats: 10, promptTokens: 500, maxTokens: 128 },
+  conversation: { turns: 10, userTokens: 250, maxTokens: replyLengths },
+  interleaved: { chats: 4, turns: 5, userTokens: 250, maxTokens: replyLengths, parallels: [4, 2] },
+  concurrent: { streams: [1, 2, 4], repeats: 2, promptTokens: 100, maxTokens: 128 },
+};
+
+const quickProfile: Profile = {
+  budgetMs: 6 * 60_000,
+  requestTimeoutMs: 60_000,
+  single: { repeats: 3, promptTokens: 200, maxTokens: 32 },
+  conversation: { turns: 5, userTokens: 120, maxTokens: [24, 16, 28, 20, 30] },
+  interleaved: { chats: 4, turns: 3, userTokens: 100, maxTokens: [16, 24, 20], parallels: [4, 2] },
+  concurrent: { streams: [1, 2, 4], repeats: 1, promptTokens: 60, maxTokens: 32 },
+};
+
+export const USAGE = `npm run bench -- [options]
+  --model PATH      GGUF file for every backend (default models/bench-small.gguf, generated when missing)
+  --threads N       compute threads for every backend (default 2)
+  --ctx N           context per sequence (default 4096)
+  --parallel N      sequences / llama-server slots (default 4; the interleaved scenario also runs with 2)
+  --backends LIST   comma list of ${BACKEND_IDS.join(", ")} (default: all)
+  --out DIR         where results go (default bench/results)
+  --quick           fewer repeats, turns and tokens: about 3 minutes instead of 20`;
+
+export function parseBenchOptions(argv: readonly string[], repoRoot: string): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      model: { type: "string", default: path.join(repoRoot, "models", "bench-small.gguf") },
+      threads: { type: "string", default: "2" },
+      ctx: { type: "string", default: "4096" },
+      parallel: { type: "string", default: "4" },
+      backends: { type: "string", default: BACKEND_IDS.join(",") },
+      out: { type: "string", default: path.join(repoRoot, "bench", "results") },
+      quick: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) throw new UsageError("");
+  const backends = values.backends.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  const unknown = backends.filter((name) => !(BACKEND_IDS as readonly string[]).includes(name));
+  if (unknown.length > 0 || backends.length === 0) throw new UsageError(`--backends: unknown ${unknown.join(", ") || "(empty)"}`);
+  return {
+    modelPath: path.resolve(values.model),
+    threads: positiveInteger("--threads", values.threads),
+    ctx: positiveInteger("--ctx", values.ctx),
+    parallel: positiveInteger("--parallel", values.parallel),
+    quick: values.quick,
+    backends: BACKEND_IDS.filter((id) => backends.includes(id)),
+    outDir: path.resolve(values.out),
+    profile: values.quick ? quickProfile : fullProfile,
+  };
+}
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+function positiveInteger(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive integer, not "${raw}"`);
+  return value;
+}

@@ -1,0 +1,123 @@
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface ChatRequest {
+  messages: readonly ChatMessage[];
+  maxTokens: number;
+  /** Our extension; never sent to llama-server. */
+  chatId?: string;
+}
+
+/** What one streamed reply measured, from the client's side; times are ms from sending the request. */
+export interface StreamResult {
+  ttftMs: number;
+  /** When the last non-empty delta.content arrived. */
+  lastContentMs: number;
+  totalMs: number;
+  content: string;
+  promptTokens: number;
+  completionTokens: number;
+  /** usage.prompt_tokens_details.cached_tokens, when the server sends it. */
+  cachedTokens: number | undefined;
+  /** llama-server's own `timings` object from the final chunk. */
+  serverTimings: Record<string, number> | undefined;
+}
+
+export class RequestFailed extends Error {
+  override readonly name = "RequestFailed";
+}
+
+/**
+ * One `stream: true` request to /v1/chat/completions with ignore_eos and temperature 0, read to the end.
+ * Time to first token is to the first non-empty `delta.content` (the role chunk does not count).
+ */
+export async function streamChat(
+  baseUrl: string,
+  headers: Readonly<Record<string, string>>,
+  request: ChatRequest,
+  timeoutMs: number,
+): Promise<StreamResult> {
+  const body = {
+    messages: request.messages,
+    stream: true,
+    stream_options: { include_usage: true },
+    ignore_eos: true,
+    max_tokens: request.maxTokens,
+    temperature: 0,
+    ...(request.chatId === undefined ? {} : { chat_id: request.chatId }),
+  };
+  const signal = AbortSignal.timeout(timeoutMs);
+  const started = performance.now();
+  const response = await fetch(`${baseUrl}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+    signal,
+  }).catch((error: unknown) => {
+    throw new RequestFailed(`request failed: ${String(error)}`);
+  });
+  if (response.status !== 200 || response.body === null) {
+    throw new RequestFailed(`HTTP ${response.status}: ${(await response.text().catch(() => "")).slice(0, 300)}`);
+  }
+
+  let ttftMs: number | undefined;
+  let lastContentMs = 0;
+  let content = "";
+  let usage: Usage | undefined;
+  let serverTimings: Record<string, number> | undefined;
+  let buffered = "";
+  const decoder = new TextDecoder();
+  try {
+    for await (const bytes of response.body) {
+      buffered += decoder.decode(bytes, { stream: true });
+      let end: number;
+      while ((end = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, end).trim();
+        buffered = buffered.slice(end + 1);
+        if (!line.startsWith("data:")) continue; // blank separators and ": ping" comments
+        const data = line.slice(5).trim();
+        if (data === "[DONE]") continue;
+        const event = JSON.parse(data) as StreamEvent;
+        if (event.error !== undefined) throw new RequestFailed(`stream error: ${JSON.stringify(event.error).slice(0, 300)}`);
+        const text = event.choices?.[0]?.delta?.content;
+        if (typeof text === "string" && text !== "") {
+          lastContentMs = performance.now() - started;
+          ttftMs ??= lastContentMs;
+          content += text;
+        }
+        if (event.usage) usage = event.usage;
+        if (event.timings) serverTimings = event.timings;
+      }
+    }
+  } catch (error) {
+    if (error instanceof RequestFailed) throw error;
+    throw new RequestFailed(`stream broke off: ${String(error)}`);
+  }
+  if (usage === undefined) throw new RequestFailed("the stream ended without a usage chunk");
+  if (ttftMs === undefined) throw new RequestFailed("the stream carried no content");
+  return {
+    ttftMs,
+    lastContentMs,
+    totalMs: performance.now() - started,
+    content,
+    promptTokens: usage.prompt_tokens,
+    completionTokens: usage.completion_tokens,
+    cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? undefined,
+    serverTimings,
+  };
+}
+
+interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  prompt_tokens_details?: { cached_tokens?: number | null } | null;
+}
+
+interface StreamEvent {
+  choices?: { delta?: { content?: string | null } }[];
+  usage?: Usage | null;
+  timings?: Record<string, number>;
+  error?: unknown;
+}

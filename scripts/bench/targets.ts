@@ -1,0 +1,120 @@
+import type { BackendId } from "./benchOptions.js";
+import type { Mode } from "./samples.js";
+import type { ConcurrentSummary, SingleSummary, TurnSummary } from "./summarise.js";
+
+/** One of the issues' targets, measured for one of our backends against llama-server. */
+export interface TargetResult {
+  backend: BackendId;
+  target: string;
+  goal: string;
+  /** The deciding number: the worst ratio or excess over the turns, or the ratio itself. */
+  value: number | undefined;
+  /** Per-turn values where the target has turns. */
+  detail: string;
+  met: boolean | undefined;
+}
+
+export interface Summaries {
+  single: SingleSummary[];
+  conversation: TurnSummary[];
+  interleaved: TurnSummary[];
+  concurrent: ConcurrentSummary[];
+}
+
+const reference: BackendId = "llama-server";
+
+/** Issue 6's and issue 7's targets for each of our backends that ran beside llama-server. */
+export function computeTargets(summaries: Summaries, ours: readonly BackendId[], mainParallel: number): TargetResult[] {
+  const results: TargetResult[] = [];
+  for (const backend of ours) {
+    for (const mode of ["stateless", "chat_id"] as const) {
+      results.push(
+        ttftRatio(backend, mode, summaries.conversation, mainParallel, `TTFT ours/llama-server, turns 2+, ${mode}, parallel ${mainParallel}`, 1.05),
+      );
+    }
+    for (const parallel of [...new Set(summaries.interleaved.map((turn) => turn.parallel))].sort((a, b) => b - a)) {
+      for (const mode of ["chat_id", "stateless"] as const) {
+        if (!summaries.interleaved.some((turn) => turn.backend === backend && turn.mode === mode && turn.parallel === parallel)) continue;
+        const goal = parallel >= 4 ? 1.05 : undefined; // under eviction the issue asks only for the ratio
+        results.push(ttftRatio(backend, mode, summaries.interleaved, parallel, `TTFT ours/llama-server, 4 chats interleaved, ${mode}, parallel ${parallel}`, goal));
+      }
+    }
+    results.push(resident(backend, summaries.conversation, mainParallel));
+    results.push(statelessEvaluated(backend, summaries.conversation, mainParallel));
+    const at4 = (id: BackendId) => summaries.concurrent.find((row) => row.backend === id && row.streams === 4)?.aggregateTokensPerS;
+    results.push(ratio(backend, "aggregate tokens/s at 4 streams, ours/llama-server", 1, at4(backend), at4(reference)));
+    const single = (id: BackendId) => summaries.single.find((row) => row.backend === id);
+    results.push(ratio(backend, "generation tokens/s at 1 stream, ours/llama-server", 0.95, single(backend)?.genTokensPerSMedian, single(reference)?.genTokensPerSMedian));
+    results.push(ratio(backend, "prompt evaluation tokens/s, ours/llama-server", 0.95, single(backend)?.promptTokensPerSMedian, single(reference)?.promptTokensPerSMedian));
+  }
+  return results;
+}
+
+function turnsOf(turns: readonly TurnSummary[], backend: BackendId, mode: Mode, parallel: number): Map<number, TurnSummary> {
+  return new Map(
+    turns.filter((turn) => turn.backend === backend && turn.mode === mode && turn.parallel === parallel && turn.turn >= 2).map((turn) => [turn.turn, turn]),
+  );
+}
+
+/** llama-server has no chat_id: its stateless turns are the reference for both modes. */
+function ttftRatio(backend: BackendId, mode: Mode, turns: readonly TurnSummary[], parallel: number, target: string, goal: number | undefined): TargetResult {
+  const mine = turnsOf(turns, backend, mode, parallel);
+  const theirs = turnsOf(turns, reference, "stateless", parallel);
+  const ratios = [...mine.values()].flatMap((turn) => {
+    const other = theirs.get(turn.turn)?.ttftMs;
+    return turn.ttftMs === undefined || other === undefined ? [] : [{ turn: turn.turn, ratio: turn.ttftMs / other }];
+  });
+  const worst = ratios.length === 0 ? undefined : Math.max(...ratios.map((item) => item.ratio));
+  return {
+    backend,
+    target,
+    goal: goal === undefined ? "report" : `≤ ${goal} at every turn`,
+    value: worst,
+    detail: ratios.map((item) => `t${item.turn} ${item.ratio.toFixed(2)}`).join(", "),
+    met: worst === undefined || goal === undefined ? undefined : worst <= goal,
+  };
+}
+
+function resident(backend: BackendId, turns: readonly TurnSummary[], parallel: number): TargetResult {
+  const excess = [...turnsOf(turns, backend, "chat_id", parallel).values()].flatMap((turn) =>
+    turn.promptEvaluated === undefined || turn.newTokens === undefined ? [] : [{ turn: turn.turn, excess: turn.promptEvaluated - turn.newTokens }],
+  );
+  const worst = excess.length === 0 ? undefined : Math.max(...excess.map((item) => item.excess));
+  return {
+    backend,
+    target: "prompt tokens evaluated − new-turn tokens, turns 2+, chat_id",
+    goal: "≤ 8 at every turn",
+    value: worst,
+    detail: excess.map((item) => `t${item.turn} ${item.excess}`).join(", "),
+    met: worst === undefined ? undefined : worst <= 8,
+  };
+}
+
+function statelessEvaluated(backend: BackendId, turns: readonly TurnSummary[], parallel: number): TargetResult {
+  const theirs = turnsOf(turns, reference, "stateless", parallel);
+  const differences = [...turnsOf(turns, backend, "stateless", parallel).values()].flatMap((turn) => {
+    const other = theirs.get(turn.turn)?.promptEvaluated;
+    return turn.promptEvaluated === undefined || other === undefined ? [] : [{ turn: turn.turn, difference: turn.promptEvaluated - other }];
+  });
+  const worst = differences.length === 0 ? undefined : Math.max(...differences.map((item) => item.difference));
+  return {
+    backend,
+    target: "prompt tokens evaluated, ours − llama-server, turns 2+, stateless",
+    goal: "≤ 0 at every turn",
+    value: worst,
+    detail: differences.map((item) => `t${item.turn} ${item.difference}`).join(", "),
+    met: worst === undefined ? undefined : worst <= 0,
+  };
+}
+
+function ratio(backend: BackendId, target: string, goal: number, mine: number | undefined, theirs: number | undefined): TargetResult {
+  const value = mine === undefined || theirs === undefined || theirs === 0 ? undefined : mine / theirs;
+  return {
+    backend,
+    target,
+    goal: `≥ ${goal}`,
+    value,
+    detail: mine === undefined || theirs === undefined ? "" : `${mine.toFixed(1)} vs ${theirs.toFixed(1)}`,
+    met: value === undefined ? undefined : value >= goal,
+  };
+}
