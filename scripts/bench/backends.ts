@@ -40,7 +40,8 @@ export function lookUpBackend(id: BackendId, options: BenchOptions, repoRoot: st
   const label = labels[id];
   switch (id) {
     case "node":
-      return { backend: ourServer(id, label, options, repoRoot, workDir, {}) };
+      // named, so that "auto" can never fall back to another runner behind the benchmark's back
+      return { backend: ourServer(id, label, options, repoRoot, workDir, { LLAMA_RUNNER: "node" }) };
     case "cli": {
       const cli = findLlamaCppBinary("llama-completion", repoRoot);
       if ("missing" in cli) return { id, label, skipped: cli.missing };

@@ -56,6 +56,7 @@ export const USAGE = `npm run bench -- [options]
   --parallel N      sequences / llama-server slots (default 4; the interleaved scenario also runs with 2)
   --backends LIST   comma list of ${BACKEND_IDS.join(", ")} (default: all)
   --out DIR         where results go (default bench/results)
+  --max-minutes N   stop sending requests after N minutes (default 30; 6 with --quick)
   --quick           fewer repeats, turns and tokens: about 3 minutes instead of 20`;
 
 export function parseBenchOptions(argv: readonly string[], repoRoot: string): BenchOptions {
@@ -68,6 +69,7 @@ export function parseBenchOptions(argv: readonly string[], repoRoot: string): Be
       parallel: { type: "string", default: "4" },
       backends: { type: "string", default: BACKEND_IDS.join(",") },
       out: { type: "string", default: path.join(repoRoot, "bench", "results") },
+      "max-minutes": { type: "string" },
       quick: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -85,7 +87,10 @@ export function parseBenchOptions(argv: readonly string[], repoRoot: string): Be
     quick: values.quick,
     backends: BACKEND_IDS.filter((id) => backends.includes(id)),
     outDir: path.resolve(values.out),
-    profile: values.quick ? quickProfile : fullProfile,
+    profile: {
+      ...(values.quick ? quickProfile : fullProfile),
+      ...(values["max-minutes"] === undefined ? {} : { budgetMs: positiveInteger("--max-minutes", values["max-minutes"]) * 60_000 }),
+    },
   };
 }
 

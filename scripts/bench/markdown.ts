@@ -5,6 +5,7 @@ const ms = (value: number | undefined) => (value === undefined ? "–" : `${Math
 const num = (value: number | undefined, digits = 1) => (value === undefined ? "–" : value.toFixed(digits));
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  if (rows.length === 0) return "_Not measured (see below)._";
   const line = (cells: readonly string[]) => `| ${cells.join(" | ")} |`;
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
