@@ -13,6 +13,7 @@ import { renderMarkdown } from "./bench/markdown.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./bench/samples.js";
 import { concurrentStreams, conversations, singlePrompt, warmUp, type ScenarioContext } from "./bench/scenarios.js";
 import { killAllServers } from "./bench/ServerProcess.js";
+import { RequestFailed } from "./bench/streamChat.js";
 import { summariseConcurrent, summariseSingle, summariseTurns } from "./bench/summarise.js";
 import { renderTtftChart } from "./bench/svgChart.js";
 import { computeTargets } from "./bench/targets.js";
@@ -38,8 +39,8 @@ async function main(): Promise<void> {
   const deadline = started + options.profile.budgetMs;
   const model = await ensureModel(options.modelPath);
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "llama-api-bench-"));
-  const nodeLlamaCpp = await readVersion(path.join(repoRoot, "node_modules", "node-llama-cpp", "package.json"));
-  const machine = machineInfo(repoRoot, nodeLlamaCpp);
+  const nodeLlamaCpp = await readVersion(path.join(options.serverRoot, "node_modules", "node-llama-cpp", "package.json"));
+  const machine = machineInfo(options.serverRoot, nodeLlamaCpp);
   log(`bench: ${options.quick ? "quick" : "full"} run, ${model.file}, threads ${options.threads}, context ${options.ctx} per sequence; load average ${machine.loadAverageStart.join(" ")}`);
 
   const samples: Sample[] = [];
@@ -116,7 +117,8 @@ interface Collectors {
 
 /**
  * Every scenario on one backend: a server with `--parallel` sequences for all of them, then one more with each
- * other interleaved parallel. A backend that fails to start is recorded as skipped, with the reason.
+ * other interleaved parallel. A backend that fails to start or to answer its warm-up request is recorded as
+ * skipped, with the reason.
  */
 async function runBackend(backend: Backend, options: BenchOptions, deadline: number, report: BackendReport, into: Collectors): Promise<void> {
   const { profile } = options;
@@ -128,18 +130,25 @@ async function runBackend(backend: Backend, options: BenchOptions, deadline: num
       continue;
     }
     log(`${backend.label}: starting with parallel ${parallel}`);
+    const skip = (reason: string) => {
+      log(`${backend.label}: skipped: ${reason}`);
+      if (report.starts.length === 0) report.skipped = reason;
+      else into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason });
+    };
     let server: RunningBackend;
     try {
       server = await backend.start(parallel);
     } catch (error) {
-      const reason = error instanceof BackendUnavailable ? error.message : `failed to start: ${(error as Error).message}`;
-      log(`${backend.label}: skipped: ${reason}`);
-      if (report.starts.length === 0) report.skipped = reason;
-      else into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason });
-      return;
+      return skip(error instanceof BackendUnavailable ? error.message : `failed to start: ${(error as Error).message}`);
     }
     try {
-      const warmUpMs = await warmUp(server, profile.requestTimeoutMs);
+      let warmUpMs: number;
+      try {
+        warmUpMs = await warmUp(server, profile.requestTimeoutMs);
+      } catch (error) {
+        if (!(error instanceof RequestFailed)) throw error;
+        return skip(`its warm-up request failed: ${error.message}`);
+      }
       report.starts.push({ parallel, startupMs: Math.round(server.startupMs), warmUpMs: Math.round(warmUpMs), facts: server.startupFacts });
       report.build ??= describeBuild(backend, server);
       const ctx: ScenarioContext = { backend, server, parallel, profile, deadline, ...into, log };

@@ -39,19 +39,19 @@ export interface MachineInfo {
   platform: string;
   node: string;
   nodeLlamaCpp: string | undefined;
-  gitCommit: string | undefined;
+  serverCommit: string | undefined;
   loadAverageStart: string[];
   loadAverageEnd: string[];
 }
 
-export function machineInfo(repoRoot: string, nodeLlamaCppVersion: string | undefined): MachineInfo {
-  let gitCommit: string | undefined;
+export function machineInfo(serverRoot: string, nodeLlamaCppVersion: string | undefined): MachineInfo {
+  let serverCommit: string | undefined;
   try {
-    const head = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repoRoot, encoding: "utf8" }).trim() !== "";
-    gitCommit = dirty ? `${head} (with uncommitted changes)` : head;
+    const head = execFileSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: serverRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: serverRoot, encoding: "utf8" }).trim() !== "";
+    serverCommit = dirty ? `${head} (with uncommitted changes)` : head;
   } catch {
-    gitCommit = undefined;
+    serverCommit = undefined;
   }
   return {
     cpu: os.cpus()[0]?.model.trim() ?? "unknown",
@@ -60,7 +60,7 @@ export function machineInfo(repoRoot: string, nodeLlamaCppVersion: string | unde
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
     nodeLlamaCpp: nodeLlamaCppVersion,
-    gitCommit,
+    serverCommit,
     loadAverageStart: loadAverage(),
     loadAverageEnd: [],
   };

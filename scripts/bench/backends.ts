@@ -41,12 +41,12 @@ export function lookUpBackend(id: BackendId, options: BenchOptions, repoRoot: st
   switch (id) {
     case "node":
       // named, so that "auto" can never fall back to another runner behind the benchmark's back
-      return { backend: ourServer(id, label, options, repoRoot, workDir, { LLAMA_RUNNER: "node" }) };
+      return { backend: ourServer(id, label, options, workDir, { LLAMA_RUNNER: "node" }) };
     case "cli": {
       const cli = findLlamaCppBinary("llama-completion", repoRoot);
       if ("missing" in cli) return { id, label, skipped: cli.missing };
       const env = { LLAMA_RUNNER: "cli", LLAMA_CLI_PATH: cli.found.path };
-      return { backend: ourServer(id, label, options, repoRoot, workDir, env, cli.found) };
+      return { backend: ourServer(id, label, options, workDir, env, cli.found) };
     }
     case "llama-server": {
       const server = findLlamaCppBinary("llama-server", repoRoot);
@@ -62,7 +62,6 @@ function ourServer(
   id: BackendId,
   label: string,
   options: BenchOptions,
-  repoRoot: string,
   workDir: string,
   runnerEnv: Record<string, string>,
   binary?: LlamaCppBinary,
@@ -71,7 +70,7 @@ function ourServer(
     id,
     label,
     hasChatId: true,
-    details: { command: "node --import tsx src/main.ts", env: runnerEnv, ...(binary ? { binary, binaryVersion: binaryVersion(binary.path) } : {}) },
+    details: { command: "node --import tsx src/main.ts", serverRoot: options.serverRoot, env: runnerEnv, ...(binary ? { binary, binaryVersion: binaryVersion(binary.path) } : {}) },
     // the cli runner re-reads the whole prompt every time, whatever it reports as cached
     promptEvaluated: (result) => (id === "cli" ? result.promptTokens : result.promptTokens - (result.cachedTokens ?? 0)),
     async start(parallel) {
@@ -82,7 +81,7 @@ function ourServer(
         label: `${label} (parallel ${parallel})`,
         command: process.execPath,
         args: ["--import", "tsx", "src/main.ts"],
-        cwd: repoRoot,
+        cwd: options.serverRoot,
         env: {
           PATH: process.env["PATH"] ?? "",
           HOME: process.env["HOME"] ?? "",

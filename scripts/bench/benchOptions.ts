@@ -26,6 +26,8 @@ export interface BenchOptions {
   quick: boolean;
   backends: readonly BackendId[];
   outDir: string;
+  /** The checkout whose src/main.ts is "our server" (another branch, or a copy with its own node_modules). */
+  serverRoot: string;
   profile: Profile;
 }
 
@@ -56,6 +58,7 @@ export const USAGE = `npm run bench -- [options]
   --parallel N      sequences / llama-server slots (default 4; the interleaved scenario also runs with 2)
   --backends LIST   comma list of ${BACKEND_IDS.join(", ")} (default: all)
   --out DIR         where results go (default bench/results)
+  --server-root DIR run our server from this checkout (default: this one), e.g. another branch's worktree
   --max-minutes N   stop sending requests after N minutes (default 30; 6 with --quick)
   --quick           fewer repeats, turns and tokens: about 3 minutes instead of 20`;
 
@@ -70,6 +73,7 @@ export function parseBenchOptions(argv: readonly string[], repoRoot: string): Be
       backends: { type: "string", default: BACKEND_IDS.join(",") },
       out: { type: "string", default: path.join(repoRoot, "bench", "results") },
       "max-minutes": { type: "string" },
+      "server-root": { type: "string", default: repoRoot },
       quick: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -87,6 +91,7 @@ export function parseBenchOptions(argv: readonly string[], repoRoot: string): Be
     quick: values.quick,
     backends: BACKEND_IDS.filter((id) => backends.includes(id)),
     outDir: path.resolve(values.out),
+    serverRoot: path.resolve(values["server-root"]),
     profile: {
       ...(values.quick ? quickProfile : fullProfile),
       ...(values["max-minutes"] === undefined ? {} : { budgetMs: positiveInteger("--max-minutes", values["max-minutes"]) * 60_000 }),
