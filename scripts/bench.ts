@@ -1,19 +1,19 @@
 // Benchmarks this server (in-process and cli runners) against llama.cpp's llama-server on one GGUF file, through
 // /v1/chat/completions only; prints Markdown tables and writes bench/results/latest.{json,md,svg}. See bench/README.md.
 //   npm run bench -- [--quick] [--backends node,cli,llama-server] [--model PATH] [--threads N] [--ctx N] [--out DIR]
+import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeTestModel } from "../src/testModel/writeTestModel.js";
-import { BackendUnavailable, lookUpBackend, type Backend, type RunningBackend } from "./bench/backends.js";
-import { parseBenchOptions, USAGE, UsageError, type BenchOptions } from "./bench/benchOptions.js";
+import { lookUpBackend } from "./bench/backends.js";
+import { parseBenchOptions, USAGE, UsageError } from "./bench/benchOptions.js";
 import { loadAverage, machineInfo, type BackendReport, type BenchReport } from "./bench/BenchReport.js";
 import { renderMarkdown } from "./bench/markdown.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./bench/samples.js";
-import { concurrentStreams, conversations, singlePrompt, warmUp, type ScenarioContext } from "./bench/scenarios.js";
+import { runBackend } from "./bench/runBackend.js";
 import { killAllServers } from "./bench/ServerProcess.js";
-import { RequestFailed } from "./bench/streamChat.js";
 import { summariseConcurrent, summariseSingle, summariseTurns } from "./bench/summarise.js";
 import { renderTtftChart } from "./bench/svgChart.js";
 import { computeTargets } from "./bench/targets.js";
@@ -21,12 +21,16 @@ import { computeTargets } from "./bench/targets.js";
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-// No server may outlive the benchmark, however it ends.
-process.on("exit", killAllServers);
+// No server (nor its temporary data) may outlive the benchmark, however it ends.
+let workDir: string | undefined;
+const cleanUp = () => {
+  killAllServers();
+  if (workDir !== undefined) fsSync.rmSync(workDir, { recursive: true, force: true });
+};
+process.on("exit", cleanUp);
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.once(signal, () => {
     log(`\n${signal}: stopping every server the benchmark started`);
-    killAllServers();
     process.exit(130);
   });
 }
@@ -38,7 +42,8 @@ async function main(): Promise<void> {
   const started = performance.now();
   const deadline = started + options.profile.budgetMs;
   const model = await ensureModel(options.modelPath);
-  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), "llama-api-bench-"));
+  const tempDir = await fs.mkdtemp(path.join(os.tmpdir(), "llama-api-bench-"));
+  workDir = tempDir;
   const nodeLlamaCpp = await readVersion(path.join(options.serverRoot, "node_modules", "node-llama-cpp", "package.json"));
   const machine = machineInfo(options.serverRoot, nodeLlamaCpp);
   log(`bench: ${options.quick ? "quick" : "full"} run, ${model.file}, threads ${options.threads}, context ${options.ctx} per sequence; load average ${machine.loadAverageStart.join(" ")}`);
@@ -49,7 +54,7 @@ async function main(): Promise<void> {
   const backends: BackendReport[] = [];
   try {
     for (const [index, id] of options.backends.entries()) {
-      const lookup = lookUpBackend(id, options, repoRoot, workDir);
+      const lookup = lookUpBackend(id, options, repoRoot, tempDir);
       if ("skipped" in lookup) {
         log(`${lookup.label}: skipped: ${lookup.skipped}`);
         backends.push({ id, label: lookup.label, skipped: lookup.skipped, starts: [] });
@@ -63,12 +68,13 @@ async function main(): Promise<void> {
       }
       // an equal share of what is left, so that a slow backend cannot starve the ones after it
       const share = (deadline - performance.now()) / (options.backends.length - index);
-      await runBackend(lookup.backend, options, performance.now() + share, report, { samples, rounds, skipped });
+      await runBackend(lookup.backend, options, performance.now() + share, report, { samples, rounds, skipped }, log);
     }
   } finally {
     killAllServers();
-    await copyLogs(workDir, options.outDir, startedAt).catch(() => undefined);
-    await fs.rm(workDir, { recursive: true, force: true });
+    await copyLogs(tempDir, options.outDir, startedAt).catch(() => undefined);
+    await fs.rm(tempDir, { recursive: true, force: true });
+    workDir = undefined;
   }
 
   machine.loadAverageEnd = loadAverage();
@@ -107,78 +113,6 @@ async function main(): Promise<void> {
   if (report.durationS * 1000 > (options.quick ? 3 : 20) * 60_000) {
     log(`note: this run took ${Math.round(report.durationS)} s, more than its ${options.quick ? 3 : 20}-minute target (load average ${machine.loadAverageEnd.join(" ")})`);
   }
-}
-
-interface Collectors {
-  samples: Sample[];
-  rounds: ConcurrentRound[];
-  skipped: SkippedScenario[];
-}
-
-/**
- * Every scenario on one backend: a server with `--parallel` sequences for all of them, then one more with each
- * other interleaved parallel. A backend that fails to start or to answer its warm-up request is recorded as
- * skipped, with the reason.
- */
-async function runBackend(backend: Backend, options: BenchOptions, deadline: number, report: BackendReport, into: Collectors): Promise<void> {
-  const { profile } = options;
-  const parallels = [options.parallel, ...profile.interleaved.parallels.filter((parallel) => parallel !== options.parallel)];
-  const modes = backend.hasChatId ? (options.quick ? (["chat_id"] as const) : (["chat_id", "stateless"] as const)) : (["stateless"] as const);
-  for (const parallel of parallels) {
-    if (performance.now() > deadline) {
-      into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason: "the run's time budget is spent" });
-      continue;
-    }
-    log(`${backend.label}: starting with parallel ${parallel}`);
-    const skip = (reason: string) => {
-      log(`${backend.label}: skipped: ${reason}`);
-      if (report.starts.length === 0) report.skipped = reason;
-      else into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason });
-    };
-    let server: RunningBackend;
-    try {
-      server = await backend.start(parallel);
-    } catch (error) {
-      return skip(error instanceof BackendUnavailable ? error.message : `failed to start: ${(error as Error).message}`);
-    }
-    try {
-      let warmUpMs: number;
-      try {
-        warmUpMs = await warmUp(server, profile.requestTimeoutMs);
-      } catch (error) {
-        if (!(error instanceof RequestFailed)) throw error;
-        return skip(`its warm-up request failed: ${error.message}`);
-      }
-      report.starts.push({ parallel, startupMs: Math.round(server.startupMs), warmUpMs: Math.round(warmUpMs), facts: server.startupFacts });
-      report.build ??= describeBuild(backend, server);
-      const ctx: ScenarioContext = { backend, server, parallel, profile, deadline, ...into, log };
-      const step = async (name: string, run: () => Promise<void>) => {
-        const stepStarted = performance.now();
-        await run();
-        log(`${backend.label}: ${name} (parallel ${parallel}) in ${((performance.now() - stepStarted) / 1000).toFixed(1)} s`);
-      };
-      if (parallel === options.parallel) {
-        await step("single prompt", () => singlePrompt(ctx));
-        await step("conversation, stateless", () => conversations(ctx, "conversation", "stateless"));
-        if (backend.hasChatId) await step("conversation, chat_id", () => conversations(ctx, "conversation", "chat_id"));
-      }
-      if (profile.interleaved.parallels.includes(parallel)) {
-        for (const mode of modes) await step(`interleaved, ${mode}`, () => conversations(ctx, "interleaved", mode));
-      }
-      if (parallel === options.parallel) await step("concurrent streams", () => concurrentStreams(ctx));
-    } finally {
-      await server.stop();
-    }
-  }
-}
-
-function describeBuild(backend: Backend, server: RunningBackend): string {
-  const facts = server.startupFacts;
-  if (backend.id === "llama-server") return String(backend.details["binaryVersion"] ?? "version unknown");
-  const loaded = facts["modelLoaded"] as Record<string, unknown> | null;
-  const health = facts["health"] as Record<string, unknown> | undefined;
-  const runner = `runner ${String(health?.["runner"] ?? "?")}`;
-  return loaded?.["build"] === undefined ? `${runner}; no "model loaded" line with a build` : `${runner}, ${String(loaded["build"])}`;
 }
 
 /** The model to run; the default one is generated when missing, any other must exist. */
