@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     modelPath: model.path,
     contextSize: config.contextSize,
     threads: config.threads,
+    parallel: config.parallel,
+    maxQueue: config.maxQueue,
     gpu: config.gpu === "false" ? false : "auto",
     onLog: (level, message) => logger[level]({ source: "llama.cpp" }, message),
   }).catch((error: unknown) => {
@@ -64,7 +66,13 @@ async function main(): Promise<void> {
   host.ready(runner);
   metrics.modelLoaded.set(1);
   logger.info(
-    { model: runner.modelName, source: model.source, contextSize: runner.contextSize, build: runner.buildDescription },
+    {
+      model: runner.modelName,
+      source: model.source,
+      contextSize: runner.contextSize,
+      parallel: runner.parallel,
+      build: runner.buildDescription,
+    },
     "model loaded",
   );
 

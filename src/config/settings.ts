@@ -113,6 +113,8 @@ export const settings = {
   temperature: number("LLAMA_TEMPERATURE", 0.7, 0, 2),
   seed: integer("LLAMA_SEED", undefined, 0, 2 ** 32 - 1),
   threads: integer("LLAMA_THREADS", undefined, 1, 1024),
+  parallel: integer("LLAMA_PARALLEL", undefined, 1, 64),
+  maxQueue: requiredInteger("LLAMA_MAX_QUEUE", 64, 0),
   gpu: oneOf("LLAMA_GPU", "auto", ["auto", "false"]),
   logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
   metricsRequireKey: boolean("METRICS_REQUIRE_KEY", false),

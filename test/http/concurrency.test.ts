@@ -117,7 +117,7 @@ describe("one chat, many requests", () => {
 
   it("LLAMA_REQUEST_TIMEOUT_S ends a reply (saved as interrupted) and a request still waiting (503, nothing saved)", async () => {
     const gated = new GatedRunner(runner);
-    const server = await startTestServer({ runner: gated, env: { LLAMA_REQUEST_TIMEOUT_S: "1" } });
+    const server = await startTestServer({ runner: gated, env: { LLAMA_REQUEST_TIMEOUT_S: "3" } });
     try {
       const running = await chat(server, { message: "slow", chat_id: "timed", max_tokens: 50 });
       expect(running.status).toBe(200);

@@ -1,18 +1,21 @@
 import path from "node:path";
 import { randomInt } from "node:crypto";
-import { availableParallelism } from "node:os";
+import { availableParallelism, freemem } from "node:os";
 import {
   getLlama,
+  isLlamaText,
   LlamaLogLevel,
   resolveChatWrapper,
   TokenBias,
   type ChatWrapper,
   type Llama,
   type LlamaContext,
+  type LlamaContextSequence,
   type LlamaModel,
-  type LlamaText,
   type Token,
 } from "node-llama-cpp";
+import { modelFingerprint } from "../modelFingerprint.js";
+import type { Prompt } from "../Prompt.js";
 import type { GenerateOptions, Generation, GenerationResult, Runner } from "../Runner.js";
 import { createGeneration } from "../createGeneration.js";
 import { promptText } from "../promptText.js";
@@ -28,8 +31,13 @@ export interface NodeLlamaCppRunnerOptions {
   threads?: number | undefined;
   /** "auto" picks CUDA, Vulkan or Metal where available; false forces the CPU. */
   gpu: "auto" | false;
-  /** Sequences in the context, i.e. replies generated at the same time. Default 1. */
-  parallel?: number;
+  /**
+   * Sequences in the context: replies generated at the same time, and chats whose KV cache stays resident
+   * between turns. Unset: up to 4, as memory allows.
+   */
+  parallel?: number | undefined;
+  /** Requests that may wait for a free sequence; one more gets 503. Default 64. */
+  maxQueue?: number;
   /** Receives llama.cpp's own log lines (warnings and errors). */
   onLog?: (level: "warn" | "error", message: string) => void;
 }
@@ -39,6 +47,7 @@ export class NodeLlamaCppRunner implements Runner {
   readonly kind = "node";
   readonly modelName: string;
   readonly contextSize: number;
+  readonly parallel: number;
   readonly chatWrapper: ChatWrapper;
   /** Which llama.cpp build was loaded (prebuilt or local, CPU or GPU), for the start-up log. */
   readonly buildDescription: string;
@@ -49,9 +58,11 @@ export class NodeLlamaCppRunner implements Runner {
     readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly pool: SequencePool,
+    readonly modelFingerprint: string,
   ) {
     this.modelName = path.basename(model.filename ?? "model.gguf");
     this.contextSize = context.contextSize;
+    this.parallel = context.totalSequences;
     this.chatWrapper = resolveChatWrapper(model);
     this.buildDescription = `${llama.buildType} build, gpu: ${llama.gpu === false ? "none" : llama.gpu}`;
   }
@@ -75,28 +86,49 @@ export class NodeLlamaCppRunner implements Runner {
     });
     try {
       const model = await llama.loadModel({ modelPath: options.modelPath });
-      const parallel = options.parallel ?? 1;
+      const contextSize = Math.min(options.contextSize, model.trainContextSize);
+      const parallel = options.parallel ?? defaultParallel(model, contextSize);
       const context = await model.createContext({
-        contextSize: Math.min(options.contextSize, model.trainContextSize),
+        contextSize,
         sequences: parallel,
         ...(options.threads === undefined ? {} : { threads: options.threads }),
       });
-      return new NodeLlamaCppRunner(llama, model, context, new SequencePool(context, parallel));
+      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64);
+      return new NodeLlamaCppRunner(llama, model, context, pool, await modelFingerprint(options.modelPath));
     } catch (error) {
       await llama.dispose();
       throw error;
     }
   }
 
-  countTokens(prompt: LlamaText): number {
-    return prompt.tokenize(this.model.tokenizer).length;
+  /** Requests waiting for a free sequence. */
+  get queueDepth(): number {
+    return this.pool.waiting;
   }
 
-  showPrompt(prompt: LlamaText): string {
-    return promptText(prompt, (token) => this.model.detokenize(this.model.tokenize(token, "builtin"), true));
+  countTokens(prompt: Prompt): number {
+    return this.tokenize(prompt).length;
   }
 
-  generate(prompt: LlamaText, options: GenerateOptions): Generation {
+  showPrompt(prompt: Prompt): string {
+    return promptText(prompt.text, (token) => this.model.detokenize(this.model.tokenize(token, "builtin"), true));
+  }
+
+  /** Template text tokenized as node-llama-cpp does; known replies as the tokens they were generated as. */
+  private tokenize(prompt: Prompt): Token[] {
+    const tokens: Token[] = [];
+    for (const segment of prompt.segments) {
+      if (isLlamaText(segment)) {
+        // A segment that continues the prompt must not get SentencePiece's leading space a fresh text gets.
+        tokens.push(...segment.tokenize(this.model.tokenizer, tokens.length > 0 ? "trimLeadingSpace" : undefined));
+      } else {
+        tokens.push(...segment.tokens);
+      }
+    }
+    return tokens;
+  }
+
+  generate(prompt: Prompt, options: GenerateOptions): Generation {
     const startedAt = performance.now();
     const stats: GenerationResult = {
       finishReason: "stop",
@@ -109,28 +141,28 @@ export class NodeLlamaCppRunner implements Runner {
   }
 
   private async *run(
-    prompt: LlamaText,
+    prompt: Prompt,
     options: GenerateOptions,
     stats: GenerationResult,
     startedAt: number,
   ): AsyncGenerator<string, void, undefined> {
     const { signal } = options;
-    const tokens = prompt.tokenize(this.model.tokenizer);
+    const tokens = this.tokenize(prompt);
     stats.promptTokens = tokens.length;
     const sequence = await this.pool.acquire(tokens, signal);
+    stats.queueSeconds = (performance.now() - startedAt) / 1000;
     let firstTokenAt: number | undefined;
     try {
-      // Keep the cached prefix the prompt shares with this sequence; at least the last prompt token is
-      // evaluated again, since its logits are what the first reply token is sampled from.
-      const reused = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
-      if (sequence.nextTokenIndex > reused) {
-        await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
-      }
+      const reused = await this.reuseCache(sequence, tokens);
       stats.cachedTokens = reused;
+      const promptStartedAt = performance.now();
+      const last = await this.evaluatePrompt(sequence, tokens.slice(reused), signal);
 
       const decoder = new Utf8TokenDecoder(this.model, tokens);
       const stops = new StopStringMatcher(options.stop ?? []);
-      const evaluation = sequence.evaluate(tokens.slice(reused), {
+      const generated: Token[] = [];
+      let cutByStopString = false;
+      const evaluation = sequence.evaluate(last, {
         temperature: options.temperature,
         seed: options.seed ?? randomInt(2 ** 31),
         ...(options.topP === undefined ? {} : { topP: options.topP }),
@@ -139,12 +171,14 @@ export class NodeLlamaCppRunner implements Runner {
       // Stays "abort" unless the loop ends by itself: a consumer that stops reading early also ends up here.
       stats.finishReason = "abort";
       for await (const token of evaluation) {
+        if (stats.generatedTokens === 0) stats.promptSeconds = (performance.now() - promptStartedAt) / 1000;
         if (signal?.aborted === true) break;
         if (options.ignoreEos !== true && this.model.isEogToken(token)) {
           stats.finishReason = "stop";
           break;
         }
         stats.generatedTokens += 1;
+        generated.push(token);
         const { emit, stopped } = stops.push(decoder.push(token));
         if (emit !== "") {
           firstTokenAt ??= performance.now();
@@ -152,6 +186,7 @@ export class NodeLlamaCppRunner implements Runner {
         }
         if (stopped) {
           stats.finishReason = "stop";
+          cutByStopString = true;
           break;
         }
         if (stats.generatedTokens >= options.maxTokens) {
@@ -161,12 +196,13 @@ export class NodeLlamaCppRunner implements Runner {
       }
       // The evaluator ran out by itself (the context is full): the reply is cut for length.
       if (stats.finishReason === "abort" && signal?.aborted !== true) stats.finishReason = "length";
-      if (stats.finishReason !== "stop") {
+      if (stats.finishReason !== "abort" && !cutByStopString) {
         const rest = stops.push(decoder.flush()).emit + stops.flush();
         if (rest !== "") {
           firstTokenAt ??= performance.now();
           yield rest;
         }
+        stats.tokens = generated;
       }
     } finally {
       if (firstTokenAt !== undefined) {
@@ -175,6 +211,34 @@ export class NodeLlamaCppRunner implements Runner {
       }
       this.pool.release(sequence);
     }
+  }
+
+  /**
+   * Keeps the cached prefix the prompt shares with this sequence and erases the rest. At least the last
+   * prompt token is evaluated again, since its logits are what the first reply token is sampled from.
+   */
+  private async reuseCache(sequence: LlamaContextSequence, tokens: Token[]): Promise<number> {
+    const reused = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
+    if (sequence.nextTokenIndex > reused) {
+      await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+    }
+    return reused;
+  }
+
+  /**
+   * Evaluates all but the last prompt token batch by batch, checking the signal in between, so that a client
+   * that leaves during a long prompt stops it within one batch. Returns the tokens left for `evaluate`.
+   */
+  private async evaluatePrompt(sequence: LlamaContextSequence, pending: Token[], signal: AbortSignal | undefined): Promise<Token[]> {
+    const batch = this.context.batchSize;
+    let rest = pending;
+    while (rest.length > batch) {
+      signal?.throwIfAborted();
+      await sequence.evaluateWithoutGeneratingNewTokens(rest.slice(0, batch));
+      rest = rest.slice(batch);
+    }
+    signal?.throwIfAborted();
+    return rest;
   }
 
   private noEndOfGeneration(): TokenBias {
@@ -196,4 +260,13 @@ export class NodeLlamaCppRunner implements Runner {
   }
 }
 
-export type { Token };
+/**
+ * Sequences to create when LLAMA_PARALLEL is unset: up to 4, while their KV caches take at most a quarter of
+ * the memory free at start-up.
+ */
+function defaultParallel(model: LlamaModel, contextSize: number): number {
+  const estimate = (sequences: number) =>
+    model.fileInsights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: model.gpuLayers, sequences }).cpuRam;
+  const perSequence = Math.max(1, estimate(2) - estimate(1));
+  return Math.max(1, Math.min(4, Math.floor(freemem() / 4 / perSequence)));
+}
