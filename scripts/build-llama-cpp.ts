@@ -6,11 +6,12 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import { isExecutable, LLAMA_CPP_BUNDLE, llamaCppBuildPaths } from "./llamaCppCache.js";
+import { isLlamaCompletionPatched, patchLlamaCompletion } from "./patchLlamaCompletion.js";
 
 const paths = llamaCppBuildPaths();
 const binaries = [paths.completion, paths.server];
 
-if (!binaries.every(isExecutable)) {
+if (!binaries.every(isExecutable) || !isLlamaCompletionPatched(paths.sourceDir)) {
   const startedAt = performance.now();
   if (!fs.existsSync(paths.sourceDir)) {
     // Cloned beside its final name and renamed, so an interrupted clone is never mistaken for a source tree.
@@ -19,6 +20,7 @@ if (!binaries.every(isExecutable)) {
     run("git", ["clone", "--quiet", LLAMA_CPP_BUNDLE, partial]);
     fs.renameSync(partial, paths.sourceDir);
   }
+  if (patchLlamaCompletion(paths.sourceDir)) process.stderr.write("patched tools/completion/completion.cpp (log flush at exit)\n");
   run("cmake", [
     "-S", paths.sourceDir,
     "-B", paths.buildDir,
