@@ -47,3 +47,10 @@ export class GenerationFailedError extends HttpError {
     super(500, message);
   }
 }
+
+/** The llama.cpp binary behind the cli runner failed: it could not start, or exited with an error. */
+export class RunnerFailedError extends HttpError {
+  constructor(status: 502 | 503, message: string) {
+    super(status, message);
+  }
+}
