@@ -115,6 +115,8 @@ export const settings = {
   gpu: oneOf("LLAMA_GPU", "auto", ["auto", "false"]),
   logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
   metricsRequireKey: boolean("METRICS_REQUIRE_KEY", false),
+  runner: oneOf("LLAMA_RUNNER", "auto", ["auto", "node", "cli"]),
+  cliPath: optionalText("LLAMA_CLI_PATH"),
 } as const;
 
 export type Settings = typeof settings;
