@@ -30,6 +30,10 @@ export class CompletionProcess {
         resolve({ code, signal });
       }),
     );
+    // Once it has exited its pid may be reaped and reused: never signal it again.
+    child.once("exit", () => {
+      this.done = true;
+    });
     // A failed kill() is reported as an 'error' event; the exit is what matters.
     child.on("error", () => undefined);
   }
