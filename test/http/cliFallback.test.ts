@@ -18,6 +18,14 @@ describe("runner selection", () => {
     await expect(loadRunner(config, options)).rejects.toThrow("LLAMA_CLI_PATH");
   });
 
+  it("falls back only when the addon cannot load, not when the model does", async () => {
+    const config = loadConfig({ LLAMA_CLI_PATH: "/usr/bin/env", LLAMA_GPU: "false" });
+    const warnings: string[] = [];
+    const options = { modelPath: "/nonexistent/model.gguf", onLog: () => undefined, warn: (m: string) => warnings.push(m) };
+    await expect(loadRunner(config, options)).rejects.toThrow(/model\.gguf|ENOENT/);
+    expect(warnings).toEqual([]);
+  });
+
   it.skipIf(binaryPath === undefined)(
     "falls back to the binary when the native addon cannot load, and fits a long chat into a small context",
     async () => {
