@@ -111,10 +111,12 @@ describe.skipIf(binaryPath === undefined)("POST /chat with the llama.cpp binary 
     const pid = pids[spawned]!;
     expect(isRunning(pid)).toBe(true);
     controller.abort();
-    await waitFor(() => !isRunning(pid));
+    await waitFor(async () => !isRunning(pid));
 
+    // The interrupted turn is saved once the runner has cleaned up, just after the process is gone.
+    await waitFor(async () => (await history(server, "cli_gone")).status === 200);
     const turns = (await (await history(server, "cli_gone")).json()).history;
-    expect(turns).toHaveLength(1);
+    expect(turns).toEqual([expect.objectContaining({ user: "Tell me a long story", interrupted: "client_disconnected" })]);
     const next = await chat(server, { message: "still there?", chat_id: "cli_gone", max_tokens: 4 });
     expect(next.status).toBe(200);
     await next.text();
@@ -166,9 +168,9 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error("timed out waiting");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
