@@ -127,6 +127,8 @@ export const settings = {
   maxWaitingPerChat: requiredInteger("MAX_WAITING_PER_CHAT", 16, 0),
   requestTimeoutSeconds: number("LLAMA_REQUEST_TIMEOUT_S", 600, 0.001, 86_400),
   shutdownGraceSeconds: number("SHUTDOWN_GRACE_S", 10, 0, 3600),
+  runner: oneOf("LLAMA_RUNNER", "auto", ["auto", "node", "cli"]),
+  cliPath: optionalText("LLAMA_CLI_PATH"),
 } as const;
 
 export type Settings = typeof settings;

@@ -46,9 +46,9 @@ export interface Generation extends AsyncIterable<string> {
   readonly result: Promise<GenerationResult>;
 }
 
-/** Where generation happens: in-process on node-llama-cpp, or (later) a llama.cpp binary per request. */
+/** Where generation happens: in-process on node-llama-cpp, or a llama.cpp binary spawned per request. */
 export interface Runner {
-  /** "node" for the in-process runner. */
+  /** "node" for the in-process runner, "cli" for the llama.cpp binary. */
   readonly kind: string;
   /** Model file name (never a path). */
   readonly modelName: string;

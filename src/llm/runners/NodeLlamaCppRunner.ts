@@ -21,6 +21,7 @@ import { createGeneration } from "../createGeneration.js";
 import { promptText } from "../promptText.js";
 import { StopStringMatcher } from "../StopStringMatcher.js";
 import { Utf8TokenDecoder } from "../Utf8TokenDecoder.js";
+import { NativeAddonUnavailableError } from "./NativeAddonUnavailableError.js";
 import { SequencePool } from "./SequencePool.js";
 
 export interface NodeLlamaCppRunnerOptions {
@@ -83,6 +84,8 @@ export class NodeLlamaCppRunner implements Runner {
         if (text === "") return;
         options.onLog?.(level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? "error" : "warn", text);
       },
+    }).catch((error: unknown) => {
+      throw new NativeAddonUnavailableError(error);
     });
     try {
       const model = await llama.loadModel({ modelPath: options.modelPath });
