@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
 import { GatedRunner } from "../support/GatedRunner.js";
 import { postChat as chat, turnsOf, until } from "../support/requests.js";
-import { loadTestRunner, startTestServer, type TestServer } from "../support/startTestServer.js";
+import { loadTestRunner, startTestServer } from "../support/startTestServer.js";
 
 let runner: NodeLlamaCppRunner;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import { KeyvSessionStore } from "../../src/sessions/KeyvSessionStore.js";
 import { FailingRunner } from "../support/FailingRunner.js";
 import { GatedRunner } from "../support/GatedRunner.js";
 import { postChat as chat, turnsOf, until } from "../support/requests.js";
-import { loadTestRunner, startTestServer, TEST_KEY, type TestServer } from "../support/startTestServer.js";
+import { loadTestRunner, startTestServer, TEST_KEY } from "../support/startTestServer.js";
 
 let runner: NodeLlamaCppRunner;
 beforeAll(async () => {

@@ -132,15 +132,7 @@ export class NodeLlamaCppRunner implements Runner {
   }
 
   generate(prompt: Prompt, options: GenerateOptions): Generation {
-    const startedAt = performance.now();
-    const stats: GenerationResult = {
-      finishReason: "stop",
-      promptTokens: 0,
-      cachedTokens: 0,
-      generatedTokens: 0,
-      generationSeconds: 0,
-    };
-    return createGeneration(stats, () => this.run(prompt, options, stats, startedAt));
+    return createGeneration((stats, startedAt) => this.run(prompt, options, stats, startedAt));
   }
 
   private async *run(
