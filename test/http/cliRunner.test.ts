@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { LlamaText } from "node-llama-cpp";
+import OpenAI from "openai";
 import { plainPrompt } from "../../src/llm/Prompt.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZERO_WIDTH_SPACE } from "../../src/llm/cli/keepPlain.js";
@@ -9,7 +10,7 @@ import { LlamaCliRunner } from "../../src/llm/runners/LlamaCliRunner.js";
 import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
 import { llamaCliBinary } from "../support/llamaCliBinary.js";
 import { TEST_MODEL_PATH } from "../support/paths.js";
-import { loadTestRunner, startTestServer, type TestServer } from "../support/startTestServer.js";
+import { loadTestRunner, startTestServer, TEST_KEY, type TestServer } from "../support/startTestServer.js";
 
 const binaryPath = llamaCliBinary();
 
@@ -48,6 +49,45 @@ describe.skipIf(binaryPath === undefined)("POST /chat with the llama.cpp binary 
     fetch(`${target.url}/chat${query}`, { method: "POST", headers: target.headers, body: JSON.stringify(body) });
   const history = async (target: TestServer, chatId: string) =>
     fetch(`${target.url}/history/${chatId}`, { headers: target.headers });
+
+  it("serves /v1/chat/completions streaming, honouring max_tokens, ignore_eos and stop", async () => {
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: TEST_KEY, maxRetries: 0 });
+    const ask = async (extra: Record<string, unknown>) => {
+      const stream = await client.chat.completions.create({
+        model: "m",
+        messages: [{ role: "user", content: "Say many things" }],
+        max_tokens: 16,
+        temperature: 1,
+        seed: 11,
+        ignore_eos: true,
+        stream: true,
+        stream_options: { include_usage: true },
+        ...extra,
+      } as OpenAI.ChatCompletionCreateParamsStreaming);
+      let text = "";
+      let finish: string | null | undefined;
+      let usage: OpenAI.CompletionUsage | null | undefined;
+      let contentChunks = 0;
+      for await (const chunk of stream) {
+        const delta = chunk.choices[0]?.delta.content;
+        if (delta) {
+          text += delta;
+          contentChunks += 1;
+        }
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        usage = chunk.usage ?? usage;
+      }
+      return { text, finish, usage, contentChunks };
+    };
+    const full = await ask({});
+    expect(full.finish).toBe("length");
+    expect(full.usage?.completion_tokens).toBe(16);
+    expect(full.contentChunks).toBeGreaterThan(1);
+    const stop = full.text.trim().split(/\s+/)[1]!;
+    const cut = await ask({ stop });
+    expect(cut.finish).toBe("stop");
+    expect(cut.text).toBe(full.text.slice(0, full.text.indexOf(stop)));
+  });
 
   it("streams a reply, saves the turn, and /health names the runner", async () => {
     const response = await chat(server, { message: "What is the capital of India?", chat_id: "cli_stream", max_tokens: 24 });
