@@ -28,7 +28,7 @@ export interface NodeLlamaCppRunnerOptions {
   modelPath: string;
   /** Tokens per sequence; capped at the model's training context. */
   contextSize: number;
-  /** Unset: node-llama-cpp's choice, capped at the number of CPU cores. */
+  /** Compute threads. Unset: one fewer than the CPU cores, at least 1 (see defaultThreads). */
   threads?: number | undefined;
   /** "auto" picks CUDA, Vulkan or Metal where available; false forces the CPU. */
   gpu: "auto" | false;
@@ -75,9 +75,7 @@ export class NodeLlamaCppRunner implements Runner {
       // build comes from `npm run build:native`.
       build: "never",
       skipDownload: true,
-      // node-llama-cpp's CPU default is at least 4 threads; on a 2-core host that oversubscribes the cores and
-      // generation slows by orders of magnitude, so the cap is the host's real parallelism.
-      maxThreads: options.threads ?? availableParallelism(),
+      maxThreads: options.threads ?? defaultThreads(),
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => {
         const text = message.trim();
@@ -94,7 +92,7 @@ export class NodeLlamaCppRunner implements Runner {
       const context = await model.createContext({
         contextSize,
         sequences: parallel,
-        ...(options.threads === undefined ? {} : { threads: options.threads }),
+        threads: options.threads ?? defaultThreads(),
       });
       const pool = new SequencePool(context, parallel, options.maxQueue ?? 64);
       return new NodeLlamaCppRunner(llama, model, context, pool, await modelFingerprint(options.modelPath));
@@ -253,6 +251,16 @@ export class NodeLlamaCppRunner implements Runner {
     await this.model.dispose();
     await this.llama.dispose();
   }
+}
+
+/**
+ * Compute threads when LLAMA_THREADS is unset: one core is left to the JavaScript thread (sampling, detokenizing,
+ * HTTP). ggml's threads wait for each other at every step, so one that has to share its core with the event loop
+ * stalls the others: on 2 cores, decoding with 2 threads measured 8 tokens/s against 45 with 1 (the 150M test
+ * model, `scripts/decode-speed.ts`). node-llama-cpp's own default (at least 4) is worse still on small hosts.
+ */
+function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
 }
 
 /**
