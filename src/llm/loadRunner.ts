@@ -20,7 +20,7 @@ export interface LoadedRunner {
   description: string;
 }
 
-type RunnerConfig = Pick<Config, "runner" | "cliPath" | "contextSize" | "threads" | "gpu" | "parallel" | "maxQueue">;
+type RunnerConfig = Pick<Config, "runner" | "cliPath" | "contextSize" | "threads" | "gpu" | "parallel" | "maxQueue" | "cacheRamMb">;
 
 /**
  * LLAMA_RUNNER: "node" loads the in-process runner, "cli" the llama.cpp binary at LLAMA_CLI_PATH, and "auto"
@@ -52,6 +52,7 @@ async function loadNodeRunner(config: RunnerConfig, options: LoadRunnerOptions):
     threads: config.threads,
     parallel: config.parallel,
     maxQueue: config.maxQueue,
+    cacheRamBytes: config.cacheRamMb * 1024 * 1024,
     gpu: config.gpu === "false" ? false : "auto",
     onLog: options.onLog,
   });

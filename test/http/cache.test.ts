@@ -78,7 +78,7 @@ describe("resident chat caches", () => {
   });
 
   it("a chat whose sequence was recycled is rebuilt from its stored session, with the same tokens", async () => {
-    const single = await loadTestRunner({ ...ENV, LLAMA_PARALLEL: "1" });
+    const single = await loadTestRunner({ ...ENV, LLAMA_PARALLEL: "1", LLAMA_CACHE_RAM_MB: "0" });
     const evicting = await startTestServer({ runner: single, env: ENV });
     try {
       await say(evicting, "chat_a", "The first chat starts here.");
@@ -91,6 +91,40 @@ describe("resident chat caches", () => {
       expect((await (await fetch(`${evicting.url}/history/chat_a`, { headers: evicting.headers })).json()).history).toHaveLength(3);
     } finally {
       await evicting.close();
+      await single.dispose();
+    }
+  });
+});
+
+describe("the evicted-state RAM cache", () => {
+  it("loads a recycled chat's cache back instead of evaluating its history again, with the same reply", async () => {
+    const single = await loadTestRunner({ ...ENV, LLAMA_PARALLEL: "1" });
+    const ram = await startTestServer({ runner: single, env: ENV });
+    const long = (topic: string) => `Let us talk at length about ${topic}, its history, its people and its places. `.repeat(4);
+    try {
+      const first = await say(ram, "ram_a", long("the sea"));
+      await say(ram, "ram_b", long("the mountains"));
+      const snapshot = await fs.mkdtemp(path.join(os.tmpdir(), "llama-api-ram-"));
+      const copy = await KeyvSessionStore.open(snapshot);
+      await copy.set("ram_a", (await ram.store.get("ram_a"))!);
+      await copy.close();
+
+      const back = await say(ram, "ram_a", "Back to the sea.");
+      // Restored: everything up to the end of the first reply came from the saved cache.
+      expect(back.usage.prompt_tokens_details.cached_tokens).toBeGreaterThanOrEqual(first.usage.prompt_tokens + first.usage.completion_tokens - 1);
+
+      const freshRunner = await loadTestRunner({ ...ENV, LLAMA_PARALLEL: "1" });
+      const fresh = await startTestServer({ runner: freshRunner, env: ENV, dataDir: snapshot });
+      try {
+        const cold = await say(fresh, "ram_a", "Back to the sea.");
+        expect(cold.usage.prompt_tokens_details.cached_tokens).toBeLessThan(10);
+        expect(back.text).toBe(cold.text);
+      } finally {
+        await fresh.close();
+        await freshRunner.dispose();
+      }
+    } finally {
+      await ram.close();
       await single.dispose();
     }
   });

@@ -51,6 +51,7 @@ export async function loadTestRunner(env: Record<string, string> = {}): Promise<
     threads: config.threads ?? 1,
     parallel: config.parallel ?? 1,
     maxQueue: config.maxQueue,
+    cacheRamBytes: config.cacheRamMb * 1024 * 1024,
     gpu: false,
   });
 }

@@ -22,6 +22,7 @@ import { promptText } from "../promptText.js";
 import { StopStringMatcher } from "../StopStringMatcher.js";
 import { Utf8TokenDecoder } from "../Utf8TokenDecoder.js";
 import { NativeAddonUnavailableError } from "./NativeAddonUnavailableError.js";
+import { EvictedStateCache } from "./EvictedStateCache.js";
 import { SequencePool } from "./SequencePool.js";
 
 export interface NodeLlamaCppRunnerOptions {
@@ -39,6 +40,8 @@ export interface NodeLlamaCppRunnerOptions {
   parallel?: number | undefined;
   /** Requests that may wait for a free sequence; one more gets 503. Default 64. */
   maxQueue?: number;
+  /** Bytes of RAM for the KV caches of recycled sequences (0: none). Default 1 GiB. */
+  cacheRamBytes?: number;
   /** Receives llama.cpp's own log lines (warnings and errors). */
   onLog?: (level: "warn" | "error", message: string) => void;
 }
@@ -60,6 +63,7 @@ export class NodeLlamaCppRunner implements Runner {
     private readonly context: LlamaContext,
     private readonly pool: SequencePool,
     readonly modelFingerprint: string,
+    private readonly evicted: EvictedStateCache,
   ) {
     this.modelName = path.basename(model.filename ?? "model.gguf");
     this.contextSize = context.contextSize;
@@ -94,8 +98,10 @@ export class NodeLlamaCppRunner implements Runner {
         sequences: parallel,
         threads: options.threads ?? defaultThreads(),
       });
-      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64);
-      return new NodeLlamaCppRunner(llama, model, context, pool, await modelFingerprint(options.modelPath));
+      const evicted = new EvictedStateCache(options.cacheRamBytes ?? 1024 ** 3);
+      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64, evicted);
+      const fingerprint = await modelFingerprint(options.modelPath);
+      return new NodeLlamaCppRunner(llama, model, context, pool, fingerprint, evicted);
     } catch (error) {
       await llama.dispose();
       throw error;
@@ -248,6 +254,7 @@ export class NodeLlamaCppRunner implements Runner {
     if (this.disposed) return;
     this.disposed = true;
     await this.context.dispose();
+    this.evicted.dispose();
     await this.model.dispose();
     await this.llama.dispose();
   }
