@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError, loadConfig } from "./config/loadConfig.js";
 import { ModelHost } from "./llm/ModelHost.js";
 import { resolveModel } from "./llm/resolveModel.js";
-import { NodeLlamaCppRunner } from "./llm/runners/NodeLlamaCppRunner.js";
+import { loadRunner } from "./llm/loadRunner.js";
 import { createLogger } from "./observability/createLogger.js";
 import { Metrics } from "./observability/Metrics.js";
 import { ApiKeys } from "./server/auth/ApiKeys.js";
@@ -50,12 +50,10 @@ async function main(): Promise<void> {
   const port = typeof address === "object" && address !== null ? address.port : config.port;
   logger.info({ host: config.host, port }, `listening on http://${config.host}:${port}`);
 
-  const runner = await NodeLlamaCppRunner.load({
+  const { runner, description } = await loadRunner(config, {
     modelPath: model.path,
-    contextSize: config.contextSize,
-    threads: config.threads,
-    gpu: config.gpu === "false" ? false : "auto",
     onLog: (level, message) => logger[level]({ source: "llama.cpp" }, message),
+    warn: (message) => logger.warn(message),
   }).catch((error: unknown) => {
     host.failed();
     metrics.modelLoaded.set(0);
@@ -64,7 +62,13 @@ async function main(): Promise<void> {
   host.ready(runner);
   metrics.modelLoaded.set(1);
   logger.info(
-    { model: runner.modelName, source: model.source, contextSize: runner.contextSize, build: runner.buildDescription },
+    {
+      model: runner.modelName,
+      source: model.source,
+      contextSize: runner.contextSize,
+      runner: runner.kind,
+      build: description,
+    },
     "model loaded",
   );
 

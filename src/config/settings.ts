@@ -113,6 +113,9 @@ export const settings = {
   temperature: number("LLAMA_TEMPERATURE", 0.7, 0, 2),
   seed: integer("LLAMA_SEED", undefined, 0, 2 ** 32 - 1),
   threads: integer("LLAMA_THREADS", undefined, 1, 1024),
+  parallel: integer("LLAMA_PARALLEL", undefined, 1, 64),
+  maxQueue: requiredInteger("LLAMA_MAX_QUEUE", 64, 0),
+  cacheRamMb: requiredInteger("LLAMA_CACHE_RAM_MB", 1024, 0),
   gpu: oneOf("LLAMA_GPU", "auto", ["auto", "false"]),
   logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
   metricsRequireKey: boolean("METRICS_REQUIRE_KEY", false),
@@ -125,6 +128,8 @@ export const settings = {
   maxWaitingPerChat: requiredInteger("MAX_WAITING_PER_CHAT", 16, 0),
   requestTimeoutSeconds: number("LLAMA_REQUEST_TIMEOUT_S", 600, 0.001, 86_400),
   shutdownGraceSeconds: number("SHUTDOWN_GRACE_S", 10, 0, 3600),
+  runner: oneOf("LLAMA_RUNNER", "auto", ["auto", "node", "cli"]),
+  cliPath: optionalText("LLAMA_CLI_PATH"),
 } as const;
 
 export type Settings = typeof settings;

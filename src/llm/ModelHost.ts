@@ -26,6 +26,11 @@ export class ModelHost {
     return this.runner?.kind;
   }
 
+  /** Requests waiting for the model now. */
+  get queueDepth(): number {
+    return this.runner?.queueDepth ?? 0;
+  }
+
   ready(runner: Runner): void {
     this.runner = runner;
     this.current = "ready";

@@ -1,4 +1,5 @@
-import type { ChatWrapper, LlamaText } from "node-llama-cpp";
+import type { ChatWrapper, Token } from "node-llama-cpp";
+import type { Prompt } from "./Prompt.js";
 
 /** Why a reply ended: the model's end-of-generation or a stop string, the token limit, or an abort. */
 export type FinishReason = "stop" | "length" | "abort";
@@ -29,6 +30,15 @@ export interface GenerationResult {
   timeToFirstTokenSeconds?: number;
   /** Seconds spent generating after the first token. */
   generationSeconds: number;
+  /** Seconds spent waiting for a free sequence. */
+  queueSeconds?: number;
+  /** Seconds spent evaluating the prompt (the part not reused from the cache). */
+  promptSeconds?: number;
+  /**
+   * The generated tokens, when they are exactly the text that was returned (not cut by a stop string and
+   * from a runner that knows its tokens): stored with the turn so the next prompt reuses them.
+   */
+  tokens?: readonly Token[];
 }
 
 /** Text chunks as they are generated; `result` resolves once the stream has ended (or failed). */
@@ -36,20 +46,24 @@ export interface Generation extends AsyncIterable<string> {
   readonly result: Promise<GenerationResult>;
 }
 
-/** Where generation happens: in-process on node-llama-cpp, or (later) a llama.cpp binary per request. */
+/** Where generation happens: in-process on node-llama-cpp, or a llama.cpp binary spawned per request. */
 export interface Runner {
-  /** "node" for the in-process runner. */
+  /** "node" for the in-process runner, "cli" for the llama.cpp binary. */
   readonly kind: string;
   /** Model file name (never a path). */
   readonly modelName: string;
+  /** Identifies the model's exact file, so that stored token ids are only ever used with the model they came from. */
+  readonly modelFingerprint: string;
   /** Tokens per sequence; prompt plus reply must fit. */
   readonly contextSize: number;
+  /** Requests waiting for the model (runners that queue). */
+  readonly queueDepth?: number;
   /** The chat template, resolved from the model's own metadata. */
   readonly chatWrapper: ChatWrapper;
   /** Tokens the prompt is evaluated as, or a safe upper bound. */
-  countTokens(prompt: LlamaText): number;
+  countTokens(prompt: Prompt): number;
   /** The prompt exactly as the runner evaluates it, special tokens written as their vocabulary text. */
-  showPrompt(prompt: LlamaText): string;
-  generate(prompt: LlamaText, options: GenerateOptions): Generation;
+  showPrompt(prompt: Prompt): string;
+  generate(prompt: Prompt, options: GenerateOptions): Generation;
   dispose(): Promise<void>;
 }

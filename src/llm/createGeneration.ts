@@ -1,14 +1,22 @@
 import type { Generation, GenerationResult } from "./Runner.js";
 
 /**
- * Wraps a runner's chunk generator as a Generation. The generator fills `stats` as it goes, so that `result`
+ * Wraps a runner's chunk generator as a Generation. The generator fills `stats` as it goes (`startedAt` is
+ * when the request reached the runner, for time to first token), so that `result`
  * is known however the stream ends: to the last chunk, by an abort, or by a consumer that stops reading early
  * (which runs the generator's `finally` and frees what it holds).
  */
 export function createGeneration(
-  stats: GenerationResult,
-  produce: () => AsyncGenerator<string, void, undefined>,
+  produce: (stats: GenerationResult, startedAt: number) => AsyncGenerator<string, void, undefined>,
 ): Generation {
+  const startedAt = performance.now();
+  const stats: GenerationResult = {
+    finishReason: "stop",
+    promptTokens: 0,
+    cachedTokens: 0,
+    generatedTokens: 0,
+    generationSeconds: 0,
+  };
   let settle!: { resolve: (value: GenerationResult) => void; reject: (error: unknown) => void };
   const result = new Promise<GenerationResult>((resolve, reject) => (settle = { resolve, reject }));
   // A consumer that never looks at `result` must not see an unhandled rejection.
@@ -22,7 +30,7 @@ export function createGeneration(
       started = true;
       let failed = false;
       try {
-        yield* produce();
+        yield* produce(stats, startedAt);
       } catch (error) {
         failed = true;
         settle.reject(error);

@@ -25,6 +25,25 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly cachedPromptTokens = new Counter({
+    name: "llama_api_prompt_tokens_cached_total",
+    help: "Prompt tokens reused from a sequence's KV cache instead of being evaluated.",
+    registers: [this.registry],
+  });
+
+  readonly queueDepth = new Gauge({
+    name: "llama_api_queue_depth",
+    help: "Requests waiting for a free sequence of the model.",
+    registers: [this.registry],
+  });
+
+  readonly queueWait = new Histogram({
+    name: "llama_api_queue_wait_seconds",
+    help: "Time a generation request waited for a free sequence.",
+    buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
   readonly generatedTokens = new Counter({
     name: "llama_api_generated_tokens_total",
     help: "Tokens generated.",

@@ -1,6 +1,8 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/loadConfig.js";
-import type { ChatHistoryItem, LlamaText } from "node-llama-cpp";
+import type { ChatHistoryItem, Token } from "node-llama-cpp";
+import type { Prompt } from "../llm/Prompt.js";
+import { RecentReplies } from "../llm/RecentReplies.js";
 import { buildConversationPrompt, buildPrompt } from "../llm/buildPrompt.js";
 import type { ModelHost } from "../llm/ModelHost.js";
 import type { FinishReason, GenerateOptions, GenerationResult, Runner } from "../llm/Runner.js";
@@ -62,6 +64,8 @@ export interface TurnStream {
  */
 export class ChatService {
   private readonly active = new Set<Promise<void>>();
+  /** Replies generated lately, so that a stateless client resending one gets the tokens it was generated as. */
+  private readonly recentReplies = new RecentReplies(256);
   private readonly stopping = new AbortController();
 
   constructor(private readonly deps: ChatServiceDeps) {}
@@ -104,9 +108,10 @@ export class ChatService {
         const built = buildPrompt(runner, session, request.message, request.maxTokens ?? config.maxTokens);
         return await this.generate(runner, built.prompt, built.promptTokens, request, {
           release,
-          save: async (assistant, interrupted) => {
+          save: async (assistant, interrupted, tokens) => {
             const turn: Turn = { user: request.message, assistant };
             if (interrupted !== undefined) turn.interrupted = interrupted;
+            if (tokens !== undefined) turn.tokens = { model: runner.modelFingerprint, ids: [...tokens] };
             await store.set(request.chatId, {
               ...session,
               history: [...session.history, turn],
@@ -129,7 +134,7 @@ export class ChatService {
     try {
       const runner = this.acceptingRunner();
       const maxTokens = request.maxTokens ?? this.deps.config.maxTokens;
-      const built = buildConversationPrompt(runner, request.messages, maxTokens);
+      const built = buildConversationPrompt(runner, request.messages, maxTokens, (reply) => this.recentReplies.recall(reply));
       return await this.generate(runner, built.prompt, built.promptTokens, request, {});
     } catch (error) {
       request.onEnd?.();
@@ -148,10 +153,10 @@ export class ChatService {
    */
   private async generate(
     runner: Runner,
-    prompt: LlamaText,
+    prompt: Prompt,
     promptTokens: number,
     request: GenerationRequest,
-    hooks: { release?: () => void; save?: (reply: string, interrupted: string | undefined) => Promise<void> },
+    hooks: { release?: () => void; save?: (reply: string, interrupted: string | undefined, tokens: readonly Token[] | undefined) => Promise<void> },
   ): Promise<TurnStream> {
     const { config, metrics } = this.deps;
     await request.admit?.();
@@ -232,7 +237,7 @@ export class ChatService {
     result: Promise<GenerationResult>,
     turn: {
       signal: AbortSignal;
-      save: ((reply: string, interrupted: string | undefined) => Promise<void>) | undefined;
+      save: ((reply: string, interrupted: string | undefined, tokens: readonly Token[] | undefined) => Promise<void>) | undefined;
       end: () => void;
     },
   ): AsyncGenerator<string, void, undefined> {
@@ -260,7 +265,9 @@ export class ChatService {
       const interrupted = interruptionReason(completed, failure, outcome?.finishReason, turn.signal);
       try {
         // A turn that ended early is kept if it produced any text: nothing the client saw is lost.
-        if (interrupted === undefined || reply !== "") await turn.save?.(reply, interrupted);
+        const tokens = interrupted === undefined ? outcome?.tokens : undefined;
+        if (tokens !== undefined) this.recentReplies.remember(reply, tokens);
+        if (interrupted === undefined || reply !== "") await turn.save?.(reply, interrupted, tokens);
       } catch (error) {
         this.deps.logger.error({ err: error }, "could not save the turn");
       } finally {
@@ -277,6 +284,8 @@ export class ChatService {
   private record(outcome: GenerationResult): void {
     const { metrics } = this.deps;
     metrics.promptTokens.inc(outcome.promptTokens);
+    metrics.cachedPromptTokens.inc(outcome.cachedTokens);
+    if (outcome.queueSeconds !== undefined) metrics.queueWait.observe(outcome.queueSeconds);
     metrics.generatedTokens.inc(outcome.generatedTokens);
     if (outcome.timeToFirstTokenSeconds !== undefined) metrics.timeToFirstToken.observe(outcome.timeToFirstTokenSeconds);
     if (outcome.generationSeconds > 0 && outcome.generatedTokens > 1) {

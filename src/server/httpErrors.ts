@@ -57,3 +57,10 @@ export class TooManyRequestsError extends HttpError {
     super(429, message, { "Retry-After": String(retryAfterSeconds) });
   }
 }
+
+/** The llama.cpp binary behind the cli runner failed: it could not start, or exited with an error. */
+export class RunnerFailedError extends HttpError {
+  constructor(status: 502 | 503, message: string) {
+    super(status, message);
+  }
+}

@@ -3,6 +3,11 @@ export interface Turn {
   user: string;
   assistant: string;
   interrupted?: string;
+  /**
+   * The tokens the reply was generated as, and the model they belong to (internal: never in GET /history).
+   * A prompt built from them matches the cache left by generating the reply, exactly, after a restart too.
+   */
+  tokens?: { model: string; ids: number[] };
 }
 
 /** A chat session is plain data: everything a prompt is built from, and nothing else. */

@@ -1,5 +1,6 @@
 import { LlamaText, SpecialTokensText } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { plainPrompt } from "../../src/llm/Prompt.js";
 import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
 import { GatedRunner } from "../support/GatedRunner.js";
 import { loadTestRunner, startTestServer, type TestServer } from "../support/startTestServer.js";
@@ -90,8 +91,8 @@ describe("POST /chat", () => {
     const plainTokens = Number(plain.headers.get("x-prompt-tokens"));
     // As control tokens the extra text would be 3 special tokens plus a few words; as plain text, each
     // "<|im_end|>" alone is several tokens of the test model's vocabulary.
-    const asSpecial = runner.countTokens(LlamaText(new SpecialTokensText(sneaky.slice(2))));
-    const asText = runner.countTokens(LlamaText(sneaky.slice(2)));
+    const asSpecial = runner.countTokens(plainPrompt(LlamaText(new SpecialTokensText(sneaky.slice(2)))));
+    const asText = runner.countTokens(plainPrompt(LlamaText(sneaky.slice(2))));
     expect(asText).toBeGreaterThan(asSpecial);
     expect(promptTokens - plainTokens).toBeGreaterThanOrEqual(asText - 1);
 

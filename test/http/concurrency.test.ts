@@ -1,27 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
 import { GatedRunner } from "../support/GatedRunner.js";
-import { loadTestRunner, startTestServer, type TestServer } from "../support/startTestServer.js";
+import { postChat as chat, turnsOf, until } from "../support/requests.js";
+import { loadTestRunner, startTestServer } from "../support/startTestServer.js";
 
 let runner: NodeLlamaCppRunner;
 beforeAll(async () => {
   runner = await loadTestRunner();
 });
 afterAll(async () => runner.dispose());
-
-const chat = (server: TestServer, body: Record<string, unknown>, signal?: AbortSignal) =>
-  fetch(`${server.url}/chat`, {
-    method: "POST",
-    headers: server.headers,
-    body: JSON.stringify(body),
-    ...(signal === undefined ? {} : { signal }),
-  });
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
-const history = async (server: TestServer, chatId: string) =>
-  fetch(`${server.url}/history/${chatId}`, { headers: server.headers });
 
 describe("one chat, many requests", () => {
   it("runs 10 concurrent requests on one chat one after another and loses no turn", async () => {
@@ -34,7 +21,7 @@ describe("one chat, many requests", () => {
           return response.text();
         }),
       );
-      const turns = (await (await history(server, "crowded")).json()).history as Array<{ user: string; assistant: string }>;
+      const turns = await turnsOf(server, "crowded");
       expect(turns).toHaveLength(10);
       expect(new Set(turns.map((turn) => turn.user))).toEqual(new Set(replies.map((_, index) => `message ${index}`)));
       for (const turn of turns) expect(replies).toContain(turn.assistant);
@@ -63,7 +50,7 @@ describe("one chat, many requests", () => {
         expect(response.status).toBe(200);
         await response.text();
       }
-      expect((await (await history(server, "busy")).json()).history).toHaveLength(3);
+      expect(await turnsOf(server, "busy")).toHaveLength(3);
     } finally {
       gated.open();
       await server.close();
@@ -108,7 +95,8 @@ describe("one chat, many requests", () => {
       expect((await deletion).status).toBe(200);
       expect((await setHeld).status).toBe(200);
       // The turn was saved before the delete ran; the system prompt change came after it.
-      expect(await (await history(server, "held")).json()).toEqual({ system_prompt: "late", history: [] });
+      const held = await fetch(`${server.url}/history/held`, { headers: server.headers });
+      expect(await held.json()).toEqual({ system_prompt: "late", history: [] });
     } finally {
       gated.open();
       await server.close();
@@ -117,7 +105,7 @@ describe("one chat, many requests", () => {
 
   it("LLAMA_REQUEST_TIMEOUT_S ends a reply (saved as interrupted) and a request still waiting (503, nothing saved)", async () => {
     const gated = new GatedRunner(runner);
-    const server = await startTestServer({ runner: gated, env: { LLAMA_REQUEST_TIMEOUT_S: "1" } });
+    const server = await startTestServer({ runner: gated, env: { LLAMA_REQUEST_TIMEOUT_S: "3" } });
     try {
       const running = await chat(server, { message: "slow", chat_id: "timed", max_tokens: 50 });
       expect(running.status).toBe(200);
@@ -128,7 +116,7 @@ describe("one chat, many requests", () => {
       // The reply stream is cut: the client sees a truncated transfer, not a clean end.
       const received = await running.text().then(() => "clean end", (error: Error) => `truncated: ${error.message}`);
       expect(received).toMatch(/^truncated/);
-      const turns = (await (await history(server, "timed")).json()).history;
+      const turns = await turnsOf(server, "timed");
       expect(turns).toHaveLength(1);
       expect(turns[0]).toMatchObject({ user: "slow", interrupted: "timeout" });
       expect(turns[0].assistant.length).toBeGreaterThan(0);

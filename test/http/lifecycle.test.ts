@@ -3,28 +3,14 @@ import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunne
 import { KeyvSessionStore } from "../../src/sessions/KeyvSessionStore.js";
 import { FailingRunner } from "../support/FailingRunner.js";
 import { GatedRunner } from "../support/GatedRunner.js";
-import { loadTestRunner, startTestServer, TEST_KEY, type TestServer } from "../support/startTestServer.js";
+import { postChat as chat, turnsOf, until } from "../support/requests.js";
+import { loadTestRunner, startTestServer, TEST_KEY } from "../support/startTestServer.js";
 
 let runner: NodeLlamaCppRunner;
 beforeAll(async () => {
   runner = await loadTestRunner();
 });
 afterAll(async () => runner.dispose());
-
-const chat = (server: TestServer, body: Record<string, unknown>, signal?: AbortSignal) =>
-  fetch(`${server.url}/chat`, {
-    method: "POST",
-    headers: server.headers,
-    body: JSON.stringify(body),
-    ...(signal === undefined ? {} : { signal }),
-  });
-const turnsOf = async (server: TestServer, chatId: string) => {
-  const response = await fetch(`${server.url}/history/${chatId}`, { headers: server.headers });
-  return response.status === 404 ? [] : (await response.json()).history;
-};
-async function until(condition: () => Promise<boolean>): Promise<void> {
-  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 describe("a client that disconnects mid-stream", () => {
   it("stops generation, frees the model, and its partial turn is saved as interrupted", async () => {

@@ -54,6 +54,28 @@ describe("chat rate limit", () => {
   });
 });
 
+describe("503 refusals", () => {
+  it("do not count against the chat rate limit, on /chat and /v1 alike", async () => {
+    const server = await startTestServer({ noModel: true, env: { RATE_LIMIT_CHATS_PER_HOUR: "1" } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect((await post(server, "/chat", { message: "hi" })).status).toBe(503);
+        const v1 = await post(server, "/v1/chat/completions", { model: "m", messages: [{ role: "user", content: "hi" }] });
+        expect(v1.status).toBe(503);
+        expect(v1.headers.get("retry-after")).not.toBeNull();
+        expect((await v1.json()).error).toMatchObject({ type: "server_error", code: "service_unavailable" });
+      }
+      server.host.ready(runner);
+      const accepted = await post(server, "/chat", { message: "now", max_tokens: 2 });
+      expect(accepted.status).toBe(200);
+      await accepted.text();
+      expect((await post(server, "/chat", { message: "again", max_tokens: 2 })).status).toBe(429);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("authentication failures", () => {
   it("are limited per IP: past the limit even the right key gets 429", async () => {
     await withServer({ RATE_LIMIT_AUTH_FAILURES_PER_HOUR: "3" }, async (server) => {

@@ -1,24 +1,20 @@
+import type { Prompt } from "../../src/llm/Prompt.js";
 import type { GenerateOptions, Generation, GenerationResult, Runner } from "../../src/llm/Runner.js";
+import { DelegatingRunner } from "./DelegatingRunner.js";
 
 /**
  * A framing-test double: the real runner's prompt handling, but generation fails after `chunksBeforeFailure`
  * chunks of the real runner's output. Proves how the server answers a runner failure, nothing else.
  */
-export class FailingRunner implements Runner {
+export class FailingRunner extends DelegatingRunner {
   constructor(
-    private readonly inner: Runner,
+    inner: Runner,
     private readonly chunksBeforeFailure: number,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  get kind() { return this.inner.kind; }
-  get modelName() { return this.inner.modelName; }
-  get contextSize() { return this.inner.contextSize; }
-  get chatWrapper() { return this.inner.chatWrapper; }
-  countTokens(...args: Parameters<Runner["countTokens"]>) { return this.inner.countTokens(...args); }
-  showPrompt(...args: Parameters<Runner["showPrompt"]>) { return this.inner.showPrompt(...args); }
-  dispose() { return Promise.resolve(); }
-
-  generate(prompt: Parameters<Runner["generate"]>[0], options: GenerateOptions): Generation {
+  override generate(prompt: Prompt, options: GenerateOptions): Generation {
     const inner = this.inner.generate(prompt, { ...options, ignoreEos: true });
     const limit = this.chunksBeforeFailure;
     let fail!: (error: Error) => void;

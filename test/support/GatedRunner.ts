@@ -1,11 +1,13 @@
+import type { Prompt } from "../../src/llm/Prompt.js";
 import type { GenerateOptions, Generation, GenerationResult, Runner } from "../../src/llm/Runner.js";
+import { DelegatingRunner } from "./DelegatingRunner.js";
 
 /**
  * The real runner, paused after its first `pauseAfter` chunks until `open()` (or until the request's signal
  * aborts): lets a test act while a reply is provably still being generated. `ignoreEos` is forced so that
  * the random test model cannot end the reply before the pause.
  */
-export class GatedRunner implements Runner {
+export class GatedRunner extends DelegatingRunner {
   chunksProduced = 0;
   finished = false;
   /** The real runner's result for the latest generation. */
@@ -17,23 +19,17 @@ export class GatedRunner implements Runner {
   readonly started = new Promise<void>((resolve) => (this.firstChunk = resolve));
 
   constructor(
-    private readonly inner: Runner,
+    inner: Runner,
     private readonly pauseAfter = 1,
-  ) {}
-
-  get kind() { return this.inner.kind; }
-  get modelName() { return this.inner.modelName; }
-  get contextSize() { return this.inner.contextSize; }
-  get chatWrapper() { return this.inner.chatWrapper; }
-  countTokens(...args: Parameters<Runner["countTokens"]>) { return this.inner.countTokens(...args); }
-  showPrompt(...args: Parameters<Runner["showPrompt"]>) { return this.inner.showPrompt(...args); }
-  dispose() { return Promise.resolve(); }
+  ) {
+    super(inner);
+  }
 
   open(): void {
     this.release();
   }
 
-  generate(prompt: Parameters<Runner["generate"]>[0], options: GenerateOptions): Generation {
+  override generate(prompt: Prompt, options: GenerateOptions): Generation {
     const inner = this.inner.generate(prompt, { ...options, ignoreEos: true });
     this.lastResult = inner.result;
     const self = this;

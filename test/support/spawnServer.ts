@@ -10,9 +10,12 @@ export interface SpawnedServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs src/main.ts as a real process (on port 0) and resolves once it logs where it listens. */
-export async function spawnServer(env: Record<string, string>): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+/**
+ * Runs src/main.ts as a real process (on port 0) and resolves once it logs where it listens. `nodeArgs` go to
+ * node before the script (e.g. another `--import`).
+ */
+export async function spawnServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...nodeArgs, "src/main.ts"], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -49,6 +49,9 @@ export async function loadTestRunner(env: Record<string, string> = {}): Promise<
     modelPath: TEST_MODEL_PATH,
     contextSize: config.contextSize,
     threads: config.threads ?? 1,
+    parallel: config.parallel ?? 1,
+    maxQueue: config.maxQueue,
+    cacheRamBytes: config.cacheRamMb * 1024 * 1024,
     gpu: false,
   });
 }

@@ -46,6 +46,7 @@ describe("loadConfig", () => {
     ["METRICS_REQUIRE_KEY", "perhaps"],
     ["LLAMA_MAX_TOKENS", "5000"],
     ["LLAMA_API_KEY", "short"],
+    ["LLAMA_RUNNER", "gpu"],
   ])("rejects %s=%s with an error naming it", (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(name);

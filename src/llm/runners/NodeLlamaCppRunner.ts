@@ -1,35 +1,47 @@
 import path from "node:path";
 import { randomInt } from "node:crypto";
-import { availableParallelism } from "node:os";
+import { availableParallelism, freemem } from "node:os";
 import {
   getLlama,
+  isLlamaText,
   LlamaLogLevel,
   resolveChatWrapper,
   TokenBias,
   type ChatWrapper,
   type Llama,
   type LlamaContext,
+  type LlamaContextSequence,
   type LlamaModel,
-  type LlamaText,
   type Token,
 } from "node-llama-cpp";
+import { modelFingerprint } from "../modelFingerprint.js";
+import type { Prompt } from "../Prompt.js";
 import type { GenerateOptions, Generation, GenerationResult, Runner } from "../Runner.js";
 import { createGeneration } from "../createGeneration.js";
 import { promptText } from "../promptText.js";
 import { StopStringMatcher } from "../StopStringMatcher.js";
 import { Utf8TokenDecoder } from "../Utf8TokenDecoder.js";
+import { NativeAddonUnavailableError } from "./NativeAddonUnavailableError.js";
+import { EvictedStateCache } from "./EvictedStateCache.js";
 import { SequencePool } from "./SequencePool.js";
 
 export interface NodeLlamaCppRunnerOptions {
   modelPath: string;
   /** Tokens per sequence; capped at the model's training context. */
   contextSize: number;
-  /** Unset: node-llama-cpp's choice, capped at the number of CPU cores. */
+  /** Compute threads. Unset: one fewer than the CPU cores, at least 1 (see defaultThreads). */
   threads?: number | undefined;
   /** "auto" picks CUDA, Vulkan or Metal where available; false forces the CPU. */
   gpu: "auto" | false;
-  /** Sequences in the context, i.e. replies generated at the same time. Default 1. */
-  parallel?: number;
+  /**
+   * Sequences in the context: replies generated at the same time, and chats whose KV cache stays resident
+   * between turns. Unset: up to 4, as memory allows.
+   */
+  parallel?: number | undefined;
+  /** Requests that may wait for a free sequence; one more gets 503. Default 64. */
+  maxQueue?: number;
+  /** Bytes of RAM for the KV caches of recycled sequences (0: none). Default 1 GiB. */
+  cacheRamBytes?: number;
   /** Receives llama.cpp's own log lines (warnings and errors). */
   onLog?: (level: "warn" | "error", message: string) => void;
 }
@@ -39,6 +51,7 @@ export class NodeLlamaCppRunner implements Runner {
   readonly kind = "node";
   readonly modelName: string;
   readonly contextSize: number;
+  readonly parallel: number;
   readonly chatWrapper: ChatWrapper;
   /** Which llama.cpp build was loaded (prebuilt or local, CPU or GPU), for the start-up log. */
   readonly buildDescription: string;
@@ -49,9 +62,12 @@ export class NodeLlamaCppRunner implements Runner {
     readonly model: LlamaModel,
     private readonly context: LlamaContext,
     private readonly pool: SequencePool,
+    readonly modelFingerprint: string,
+    private readonly evicted: EvictedStateCache,
   ) {
     this.modelName = path.basename(model.filename ?? "model.gguf");
     this.contextSize = context.contextSize;
+    this.parallel = context.totalSequences;
     this.chatWrapper = resolveChatWrapper(model);
     this.buildDescription = `${llama.buildType} build, gpu: ${llama.gpu === false ? "none" : llama.gpu}`;
   }
@@ -63,74 +79,89 @@ export class NodeLlamaCppRunner implements Runner {
       // build comes from `npm run build:native`.
       build: "never",
       skipDownload: true,
-      // node-llama-cpp's CPU default is at least 4 threads; on a 2-core host that oversubscribes the cores and
-      // generation slows by orders of magnitude, so the cap is the host's real parallelism.
-      maxThreads: options.threads ?? availableParallelism(),
+      maxThreads: options.threads ?? defaultThreads(),
       logLevel: LlamaLogLevel.warn,
       logger: (level, message) => {
         const text = message.trim();
         if (text === "") return;
         options.onLog?.(level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? "error" : "warn", text);
       },
+    }).catch((error: unknown) => {
+      throw new NativeAddonUnavailableError(error);
     });
     try {
       const model = await llama.loadModel({ modelPath: options.modelPath });
-      const parallel = options.parallel ?? 1;
+      const contextSize = Math.min(options.contextSize, model.trainContextSize);
+      const parallel = options.parallel ?? defaultParallel(model, contextSize);
       const context = await model.createContext({
-        contextSize: Math.min(options.contextSize, model.trainContextSize),
+        contextSize,
         sequences: parallel,
-        ...(options.threads === undefined ? {} : { threads: options.threads }),
+        threads: options.threads ?? defaultThreads(),
       });
-      return new NodeLlamaCppRunner(llama, model, context, new SequencePool(context, parallel));
+      const evicted = new EvictedStateCache(options.cacheRamBytes ?? 1024 ** 3);
+      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64, evicted);
+      const fingerprint = await modelFingerprint(options.modelPath);
+      return new NodeLlamaCppRunner(llama, model, context, pool, fingerprint, evicted);
     } catch (error) {
       await llama.dispose();
       throw error;
     }
   }
 
-  countTokens(prompt: LlamaText): number {
-    return prompt.tokenize(this.model.tokenizer).length;
+  /** Requests waiting for a free sequence. */
+  get queueDepth(): number {
+    return this.pool.waiting;
   }
 
-  showPrompt(prompt: LlamaText): string {
-    return promptText(prompt, (token) => this.model.detokenize(this.model.tokenize(token, "builtin"), true));
+  countTokens(prompt: Prompt): number {
+    return this.tokenize(prompt).length;
   }
 
-  generate(prompt: LlamaText, options: GenerateOptions): Generation {
-    const startedAt = performance.now();
-    const stats: GenerationResult = {
-      finishReason: "stop",
-      promptTokens: 0,
-      cachedTokens: 0,
-      generatedTokens: 0,
-      generationSeconds: 0,
-    };
-    return createGeneration(stats, () => this.run(prompt, options, stats, startedAt));
+  showPrompt(prompt: Prompt): string {
+    return promptText(prompt.text, (token) => this.model.detokenize(this.model.tokenize(token, "builtin"), true));
+  }
+
+  /** Template text tokenized as node-llama-cpp does; known replies as the tokens they were generated as. */
+  private tokenize(prompt: Prompt): Token[] {
+    const tokens: Token[] = [];
+    for (const segment of prompt.segments) {
+      if (isLlamaText(segment)) {
+        // A segment that continues the prompt must not get SentencePiece's leading space a fresh text gets.
+        tokens.push(...segment.tokenize(this.model.tokenizer, tokens.length > 0 ? "trimLeadingSpace" : undefined));
+      } else {
+        tokens.push(...segment.tokens);
+      }
+    }
+    return tokens;
+  }
+
+  generate(prompt: Prompt, options: GenerateOptions): Generation {
+    return createGeneration((stats, startedAt) => this.run(prompt, options, stats, startedAt));
   }
 
   private async *run(
-    prompt: LlamaText,
+    prompt: Prompt,
     options: GenerateOptions,
     stats: GenerationResult,
     startedAt: number,
   ): AsyncGenerator<string, void, undefined> {
     const { signal } = options;
-    const tokens = prompt.tokenize(this.model.tokenizer);
+    const tokens = this.tokenize(prompt);
     stats.promptTokens = tokens.length;
     const sequence = await this.pool.acquire(tokens, signal);
+    stats.queueSeconds = (performance.now() - startedAt) / 1000;
     let firstTokenAt: number | undefined;
     try {
-      // Keep the cached prefix the prompt shares with this sequence; at least the last prompt token is
-      // evaluated again, since its logits are what the first reply token is sampled from.
-      const reused = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
-      if (sequence.nextTokenIndex > reused) {
-        await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
-      }
+      const reused = await this.reuseCache(sequence, tokens);
       stats.cachedTokens = reused;
+      const promptStartedAt = performance.now();
+      const last = await this.evaluatePrompt(sequence, tokens.slice(reused), signal);
 
       const decoder = new Utf8TokenDecoder(this.model, tokens);
       const stops = new StopStringMatcher(options.stop ?? []);
-      const evaluation = sequence.evaluate(tokens.slice(reused), {
+      const generated: Token[] = [];
+      let cutByStopString = false;
+      const evaluation = sequence.evaluate(last, {
         temperature: options.temperature,
         seed: options.seed ?? randomInt(2 ** 31),
         ...(options.topP === undefined ? {} : { topP: options.topP }),
@@ -139,12 +170,14 @@ export class NodeLlamaCppRunner implements Runner {
       // Stays "abort" unless the loop ends by itself: a consumer that stops reading early also ends up here.
       stats.finishReason = "abort";
       for await (const token of evaluation) {
+        if (stats.generatedTokens === 0) stats.promptSeconds = (performance.now() - promptStartedAt) / 1000;
         if (signal?.aborted === true) break;
         if (options.ignoreEos !== true && this.model.isEogToken(token)) {
           stats.finishReason = "stop";
           break;
         }
         stats.generatedTokens += 1;
+        generated.push(token);
         const { emit, stopped } = stops.push(decoder.push(token));
         if (emit !== "") {
           firstTokenAt ??= performance.now();
@@ -152,6 +185,7 @@ export class NodeLlamaCppRunner implements Runner {
         }
         if (stopped) {
           stats.finishReason = "stop";
+          cutByStopString = true;
           break;
         }
         if (stats.generatedTokens >= options.maxTokens) {
@@ -161,12 +195,13 @@ export class NodeLlamaCppRunner implements Runner {
       }
       // The evaluator ran out by itself (the context is full): the reply is cut for length.
       if (stats.finishReason === "abort" && signal?.aborted !== true) stats.finishReason = "length";
-      if (stats.finishReason !== "stop") {
+      if (stats.finishReason !== "abort" && !cutByStopString) {
         const rest = stops.push(decoder.flush()).emit + stops.flush();
         if (rest !== "") {
           firstTokenAt ??= performance.now();
           yield rest;
         }
+        stats.tokens = generated;
       }
     } finally {
       if (firstTokenAt !== undefined) {
@@ -175,6 +210,34 @@ export class NodeLlamaCppRunner implements Runner {
       }
       this.pool.release(sequence);
     }
+  }
+
+  /**
+   * Keeps the cached prefix the prompt shares with this sequence and erases the rest. At least the last
+   * prompt token is evaluated again, since its logits are what the first reply token is sampled from.
+   */
+  private async reuseCache(sequence: LlamaContextSequence, tokens: Token[]): Promise<number> {
+    const reused = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
+    if (sequence.nextTokenIndex > reused) {
+      await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+    }
+    return reused;
+  }
+
+  /**
+   * Evaluates all but the last prompt token batch by batch, checking the signal in between, so that a client
+   * that leaves during a long prompt stops it within one batch. Returns the tokens left for `evaluate`.
+   */
+  private async evaluatePrompt(sequence: LlamaContextSequence, pending: Token[], signal: AbortSignal | undefined): Promise<Token[]> {
+    const batch = this.context.batchSize;
+    let rest = pending;
+    while (rest.length > batch) {
+      signal?.throwIfAborted();
+      await sequence.evaluateWithoutGeneratingNewTokens(rest.slice(0, batch));
+      rest = rest.slice(batch);
+    }
+    signal?.throwIfAborted();
+    return rest;
   }
 
   private noEndOfGeneration(): TokenBias {
@@ -191,9 +254,29 @@ export class NodeLlamaCppRunner implements Runner {
     if (this.disposed) return;
     this.disposed = true;
     await this.context.dispose();
+    this.evicted.dispose();
     await this.model.dispose();
     await this.llama.dispose();
   }
 }
 
-export type { Token };
+/**
+ * Compute threads when LLAMA_THREADS is unset: one core is left to the JavaScript thread (sampling, detokenizing,
+ * HTTP). ggml's threads wait for each other at every step, so one that has to share its core with the event loop
+ * stalls the others: on 2 cores, decoding with 2 threads measured 8 tokens/s against 45 with 1 (the 150M test
+ * model, `scripts/decode-speed.ts`). node-llama-cpp's own default (at least 4) is worse still on small hosts.
+ */
+function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/**
+ * Sequences to create when LLAMA_PARALLEL is unset: up to 4, while their KV caches take at most a quarter of
+ * the memory free at start-up.
+ */
+function defaultParallel(model: LlamaModel, contextSize: number): number {
+  const estimate = (sequences: number) =>
+    model.fileInsights.estimateContextResourceRequirements({ contextSize, modelGpuLayers: model.gpuLayers, sequences }).cpuRam;
+  const perSequence = Math.max(1, estimate(2) - estimate(1));
+  return Math.max(1, Math.min(4, Math.floor(freemem() / 4 / perSequence)));
+}

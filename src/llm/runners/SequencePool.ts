@@ -1,15 +1,30 @@
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
+import { ModelUnavailableError } from "../../server/httpErrors.js";
+import type { EvictedStateCache } from "./EvictedStateCache.js";
+
+interface Choice {
+  sequence: LlamaContextSequence;
+  /** Tokens its cache shares with the prompt. */
+  shared: number;
+}
 
 /**
- * The context's sequences, handed out one request at a time. A request prefers the idle sequence whose cached
- * tokens share the longest prefix with its prompt, so a follow-up turn of the last chat re-evaluates little.
- * Waiters are served first come, first served.
+ * The context's sequences, each holding the KV cache of the chat that used it last. A request takes the idle
+ * sequence whose cached tokens share the longest prefix with its prompt (a chat's follow-up turn finds its own
+ * cache); among equals, the least recently used one, so the cache given up is the stalest. Requests wait
+ * first come, first served, at most `maxQueue` of them; one more is refused with 503.
  */
 export class SequencePool {
+  /** Idle sequences, least recently used first. */
   private readonly idle: LlamaContextSequence[] = [];
-  private readonly waiters: Array<{ tokens: readonly Token[]; grant: (sequence: LlamaContextSequence) => void }> = [];
+  private readonly waiters: Array<{ tokens: readonly Token[]; grant: (choice: Choice) => void }> = [];
 
-  constructor(context: LlamaContext, size: number) {
+  constructor(
+    context: LlamaContext,
+    size: number,
+    private readonly maxQueue: number,
+    private readonly evicted?: EvictedStateCache,
+  ) {
     for (let i = 0; i < size; i++) this.idle.push(context.getSequence());
   }
 
@@ -19,13 +34,36 @@ export class SequencePool {
 
   async acquire(tokens: readonly Token[], signal?: AbortSignal): Promise<LlamaContextSequence> {
     signal?.throwIfAborted();
-    if (this.idle.length > 0 && this.waiters.length === 0) return this.take(tokens);
+    const choice = this.idle.length > 0 && this.waiters.length === 0 ? this.take(tokens) : await this.wait(tokens, signal);
+    try {
+      await this.prepare(choice, tokens);
+    } catch (error) {
+      this.release(choice.sequence);
+      throw error;
+    }
+    return choice.sequence;
+  }
+
+  /**
+   * Before a sequence's cache is overwritten, keeps it in the evicted-state cache; then loads a saved cache that
+   * the prompt continues further than the sequence's own.
+   */
+  private async prepare({ sequence, shared }: Choice, tokens: readonly Token[]): Promise<void> {
+    if (this.evicted?.enabled !== true) return;
+    await this.evicted.save(sequence, shared);
+    await this.evicted.restoreBest(sequence, tokens, shared);
+  }
+
+  private wait(tokens: readonly Token[], signal: AbortSignal | undefined): Promise<Choice> {
+    if (this.waiters.length >= this.maxQueue) {
+      throw new ModelUnavailableError(`The server is busy: ${this.maxQueue} requests are already waiting (LLAMA_MAX_QUEUE).`, 2);
+    }
     return new Promise((resolve, reject) => {
       const waiter = {
         tokens,
-        grant: (sequence: LlamaContextSequence) => {
+        grant: (choice: Choice) => {
           signal?.removeEventListener("abort", onAbort);
-          resolve(sequence);
+          resolve(choice);
         },
       };
       const onAbort = () => {
@@ -44,18 +82,20 @@ export class SequencePool {
     if (waiter !== undefined) waiter.grant(this.take(waiter.tokens));
   }
 
-  private take(tokens: readonly Token[]): LlamaContextSequence {
-    let best = 0;
-    let bestShared = -1;
-    this.idle.forEach((sequence, index) => {
+  /**
+   * A sequence whose cache the prompt mostly continues (at least half of it shared; an empty one counts) is
+   * preferred over recycling another chat's cache for a few shared tokens (e.g. a common system prompt).
+   */
+  private take(tokens: readonly Token[]): Choice {
+    const scored = this.idle.map((sequence, index) => {
       const shared = sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex;
-      if (shared > bestShared) {
-        best = index;
-        bestShared = shared;
-      }
+      return { index, shared, continues: shared * 2 >= sequence.nextTokenIndex };
     });
-    const [sequence] = this.idle.splice(best, 1);
+    const candidates = scored.some((entry) => entry.continues) ? scored.filter((entry) => entry.continues) : scored;
+    // Strictly greater: on a tie the earlier (less recently used) sequence wins.
+    const best = candidates.reduce((a, b) => (b.shared > a.shared ? b : a));
+    const [sequence] = this.idle.splice(best.index, 1);
     if (sequence === undefined) throw new Error("SequencePool.take called with no idle sequence");
-    return sequence;
+    return { sequence, shared: best.shared };
   }
 }

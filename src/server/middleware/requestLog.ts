@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Middleware } from "koa";
 import type { Logger } from "pino";
+import type { GenerationResult } from "../../llm/Runner.js";
 import type { Metrics } from "../../observability/Metrics.js";
 
 /** What a route adds to its request's log line. */
@@ -44,4 +45,17 @@ export function requestLog(logger: Logger, metrics: Metrics): Middleware {
     ctx.res.once("close", finish);
     await next();
   };
+}
+
+/** Adds a generation's token counts to its request's log line once they are known. */
+export function recordFacts(facts: RequestFacts, reply: { promptTokens: number; result: Promise<GenerationResult> }): void {
+  facts.promptTokens = reply.promptTokens;
+  void reply.result.then(
+    (result) => {
+      facts.cachedTokens = result.cachedTokens;
+      facts.generatedTokens = result.generatedTokens;
+      facts.finishReason = result.finishReason;
+    },
+    () => undefined,
+  );
 }

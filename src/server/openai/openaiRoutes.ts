@@ -8,7 +8,7 @@ import type { GenerationResult } from "../../llm/Runner.js";
 import type { ChatService, TurnStream } from "../ChatService.js";
 import { BadRequestError } from "../httpErrors.js";
 import type { ChatRateLimit } from "../limits/chatRateLimit.js";
-import type { RequestFacts } from "../middleware/requestLog.js";
+import { recordFacts, type RequestFacts } from "../middleware/requestLog.js";
 import { requestSignal } from "../requestSignal.js";
 import { chatIdSchema } from "../schemas.js";
 import { validate } from "../validate.js";
@@ -67,12 +67,7 @@ export function openaiRoutes(router: Router, deps: OpenAiRouteDeps): void {
       chatId === undefined
         ? await chats.startCompletion({ ...options, messages: toConversation(body.messages) })
         : await chats.startTurn({ ...options, chatId, ...toNewTurn(body.messages) });
-    facts.promptTokens = reply.promptTokens;
-    void reply.result.then((result) => {
-      facts.cachedTokens = result.cachedTokens;
-      facts.generatedTokens = result.generatedTokens;
-      facts.finishReason = result.finishReason;
-    }, () => undefined);
+    recordFacts(facts, reply);
 
     const meta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: modelId(config, host) };
     if (body.stream === true) {

@@ -3,7 +3,7 @@ import type Router from "@koa/router";
 import type { Config } from "../../config/loadConfig.js";
 import type { ChatService } from "../ChatService.js";
 import type { ChatRateLimit } from "../limits/chatRateLimit.js";
-import type { RequestFacts } from "../middleware/requestLog.js";
+import { recordFacts, type RequestFacts } from "../middleware/requestLog.js";
 import { requestSignal } from "../requestSignal.js";
 import type { chatRequestSchema } from "../schemas.js";
 import { validate } from "../validate.js";
@@ -41,12 +41,7 @@ export function chatRoutes(router: Router, { chats, config, rateLimit, schema }:
       admit: () => rateLimit(ctx),
       onEnd: done,
     });
-    facts.promptTokens = turn.promptTokens;
-    void turn.result.then((result) => {
-      facts.cachedTokens = result.cachedTokens;
-      facts.generatedTokens = result.generatedTokens;
-      facts.finishReason = result.finishReason;
-    }, () => undefined);
+    recordFacts(facts, turn);
 
     ctx.type = "text/plain; charset=utf-8";
     ctx.set("Cache-Control", "no-cache");

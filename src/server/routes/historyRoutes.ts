@@ -17,7 +17,13 @@ export function historyRoutes(router: Router, chats: ChatService, store: Session
     (ctx.state["facts"] as RequestFacts).chatId = chat_id;
     const session = await store.get(chat_id);
     if (session === undefined) throw new NotFoundError(`Chat history '${chat_id}' not found.`);
-    ctx.body = { system_prompt: session.system_prompt, history: session.history };
+    // Only what the client sent and saw: token ids and the prompt window stay internal.
+    ctx.body = {
+      system_prompt: session.system_prompt,
+      history: session.history.map(({ user, assistant, interrupted }) =>
+        interrupted === undefined ? { user, assistant } : { user, assistant, interrupted },
+      ),
+    };
   });
 
   router.post("/history/:chat_id/system_prompt", async (ctx) => {

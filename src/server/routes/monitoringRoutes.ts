@@ -18,6 +18,7 @@ export function monitoringRoutes(router: Router, host: ModelHost, metrics: Metri
 
   router.get("/metrics", async (ctx) => {
     metrics.modelLoaded.set(host.state === "ready" ? 1 : 0);
+    metrics.queueDepth.set(host.queueDepth);
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });
