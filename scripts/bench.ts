@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const backends: BackendReport[] = [];
   try {
     for (const [index, id] of options.backends.entries()) {
-      const lookup = lookUpBackend(id, options, repoRoot, tempDir);
+      const lookup = lookUpBackend(id, options, tempDir);
       if ("skipped" in lookup) {
         log(`${lookup.label}: skipped: ${lookup.skipped}`);
         backends.push({ id, label: lookup.label, skipped: lookup.skipped, starts: [] });

@@ -36,20 +36,20 @@ const labels: Record<BackendId, string> = {
 };
 
 /** Finds what a backend needs; a missing binary becomes a reason to skip it rather than an error. */
-export function lookUpBackend(id: BackendId, options: BenchOptions, repoRoot: string, workDir: string): BackendLookup {
+export function lookUpBackend(id: BackendId, options: BenchOptions, workDir: string): BackendLookup {
   const label = labels[id];
   switch (id) {
     case "node":
       // named, so that "auto" can never fall back to another runner behind the benchmark's back
       return { backend: ourServer(id, label, options, workDir, { LLAMA_RUNNER: "node" }) };
     case "cli": {
-      const cli = findLlamaCppBinary("llama-completion", repoRoot);
+      const cli = findLlamaCppBinary("llama-completion");
       if ("missing" in cli) return { id, label, skipped: cli.missing };
       const env = { LLAMA_RUNNER: "cli", LLAMA_CLI_PATH: cli.found.path };
       return { backend: ourServer(id, label, options, workDir, env, cli.found) };
     }
     case "llama-server": {
-      const server = findLlamaCppBinary("llama-server", repoRoot);
+      const server = findLlamaCppBinary("llama-server");
       if ("missing" in server) return { id, label, skipped: server.missing };
       return { backend: llamaServer(label, options, workDir, server.found) };
     }
