@@ -27,6 +27,8 @@ export interface Sample {
   /** completion_tokens − 1 over the time from the first to the last content chunk. */
   genTokensPerS?: number;
   serverTimings?: Record<string, number>;
+  /** The first send failed before any response, for this reason; the times are the second send's. */
+  retried?: string;
   error?: string;
 }
 

@@ -161,6 +161,7 @@ function measured(backend: Backend, result: StreamResult, previous?: { promptTok
     completionTokens: result.completionTokens,
     ...(result.completionTokens > 1 && decodeMs > 0 ? { genTokensPerS: round((result.completionTokens - 1) / (decodeMs / 1000)) } : {}),
     ...(result.serverTimings === undefined ? {} : { serverTimings: result.serverTimings }),
+    ...(result.retried === undefined ? {} : { retried: result.retried }),
   };
 }
 

@@ -23,6 +23,8 @@ export interface StreamResult {
   cachedTokens: number | undefined;
   /** llama-server's own `timings` object from the final chunk. */
   serverTimings: Record<string, number> | undefined;
+  /** Why the request was sent a second time (timed from the second send), if it was. */
+  retried: string | undefined;
 }
 
 export class RequestFailed extends Error {
@@ -49,14 +51,24 @@ export async function streamChat(
     ...(request.chatId === undefined ? {} : { chat_id: request.chatId }),
   };
   const signal = AbortSignal.timeout(timeoutMs);
-  const started = performance.now();
-  const response = await fetch(`${baseUrl}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify(body),
-    signal,
-  }).catch((error: unknown) => {
-    throw new RequestFailed(`request failed: ${String(error)}`);
+  const send = () =>
+    fetch(`${baseUrl}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+      signal,
+    });
+  let started = performance.now();
+  let retried: string | undefined;
+  const response = await send().catch(async (error: unknown) => {
+    // A kept-alive connection that the server closes just as it is reused fails before any response (seen once
+    // with llama-server at 4 streams); sending again is harmless, as a server cancels a reply whose client left.
+    if (signal.aborted) throw new RequestFailed(`request failed: ${describe(error)}`);
+    retried = describe(error);
+    started = performance.now();
+    return send().catch((again: unknown) => {
+      throw new RequestFailed(`request failed twice: ${describe(error)}; then ${describe(again)}`);
+    });
   });
   if (response.status !== 200 || response.body === null) {
     throw new RequestFailed(`HTTP ${response.status}: ${(await response.text().catch(() => "")).slice(0, 300)}`);
@@ -93,7 +105,7 @@ export async function streamChat(
     }
   } catch (error) {
     if (error instanceof RequestFailed) throw error;
-    throw new RequestFailed(`stream broke off: ${String(error)}`);
+    throw new RequestFailed(`stream broke off: ${describe(error)}`);
   }
   if (usage === undefined) throw new RequestFailed("the stream ended without a usage chunk");
   if (ttftMs === undefined) throw new RequestFailed("the stream carried no content");
@@ -106,7 +118,14 @@ export async function streamChat(
     completionTokens: usage.completion_tokens,
     cachedTokens: usage.prompt_tokens_details?.cached_tokens ?? undefined,
     serverTimings,
+    retried,
   };
+}
+
+/** fetch's "fetch failed" says nothing; the reason is in its cause. */
+function describe(error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause === undefined ? String(error) : `${String(error)} (${String((cause as { code?: unknown }).code ?? cause)})`;
 }
 
 interface Usage {
