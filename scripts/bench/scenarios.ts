@@ -157,12 +157,18 @@ function measured(backend: Backend, result: StreamResult, previous?: { promptTok
     promptTokens: result.promptTokens,
     cachedTokens: result.cachedTokens ?? null,
     promptEvaluated: backend.promptEvaluated(result),
-    newTokens: previous === undefined ? result.promptTokens : result.promptTokens - previous.promptTokens - previous.completionTokens,
+    ...newTokens(result, previous),
     completionTokens: result.completionTokens,
     ...(result.completionTokens > 1 && decodeMs > 0 ? { genTokensPerS: round((result.completionTokens - 1) / (decodeMs / 1000)) } : {}),
     ...(result.serverTimings === undefined ? {} : { serverTimings: result.serverTimings }),
     ...(result.retried === undefined ? {} : { retried: result.retried }),
   };
+}
+
+/** A prompt shorter than the last one plus its reply means the server dropped old turns to fit: no count then. */
+function newTokens(result: StreamResult, previous?: { promptTokens: number; completionTokens: number }): Partial<Sample> {
+  const count = previous === undefined ? result.promptTokens : result.promptTokens - previous.promptTokens - previous.completionTokens;
+  return count >= 0 ? { newTokens: count } : {};
 }
 
 function systemMessage(tag: string): ChatMessage {
