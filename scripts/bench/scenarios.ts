@@ -103,13 +103,15 @@ export async function concurrentStreams(ctx: ScenarioContext): Promise<void> {
 }
 
 /**
- * A small request before measuring, so that no scenario pays for first-use costs (the model's pages read from
- * disk, compute buffers allocated): a prompt batch and a few decoded tokens.
+ * Two small requests before measuring, so that no scenario pays for first-use costs (the model's pages read
+ * from disk, compute buffers allocated): one was not always enough here, for either server.
  */
 export async function warmUp(server: RunningBackend, timeoutMs: number): Promise<number> {
   const started = performance.now();
-  const messages = [systemMessage("warm up"), { role: "user" as const, content: benchText("warm up", 64) }];
-  await streamChat(server.baseUrl, server.headers, { messages, maxTokens: 16 }, timeoutMs);
+  for (const round of [1, 2]) {
+    const messages = [systemMessage(`warm up ${round}`), { role: "user" as const, content: benchText(`warm up ${round}`, 100) }];
+    await streamChat(server.baseUrl, server.headers, { messages, maxTokens: 16 }, timeoutMs);
+  }
   return performance.now() - started;
 }
 
