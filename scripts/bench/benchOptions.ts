@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 
@@ -53,7 +54,7 @@ const quickProfile: Profile = {
 
 export const USAGE = `npm run bench -- [options]
   --model PATH      GGUF file for every backend (default models/bench-small.gguf, generated when missing)
-  --threads N       compute threads for every backend (default 2)
+  --threads N       compute threads for every backend (default: LLAMA_THREADS's default, cores - 1, at least 1)
   --ctx N           context per sequence (default 4096)
   --parallel N      sequences / llama-server slots (default 4; the interleaved scenario also runs with 2)
   --backends LIST   comma list of ${BACKEND_IDS.join(", ")} (default: all)
@@ -67,7 +68,8 @@ export function parseBenchOptions(argv: readonly string[], repoRoot: string): Be
     args: [...argv],
     options: {
       model: { type: "string", default: path.join(repoRoot, "models", "bench-small.gguf") },
-      threads: { type: "string", default: "2" },
+      // The server's own default (see defaultThreads in NodeLlamaCppRunner), so a default run measures defaults.
+      threads: { type: "string", default: String(Math.max(1, availableParallelism() - 1)) },
       ctx: { type: "string", default: "4096" },
       parallel: { type: "string", default: "4" },
       backends: { type: "string", default: BACKEND_IDS.join(",") },

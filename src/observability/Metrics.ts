@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { GenerationResult } from "../llm/Runner.js";
 
 /** The Prometheus registry and every metric the server records. One per app, so tests never share counters. */
 export class Metrics {
@@ -88,6 +89,18 @@ export class Metrics {
     labelNames: ["limit"] as const,
     registers: [this.registry],
   });
+
+  /** One finished generation's token counts and timings. */
+  recordGeneration(outcome: GenerationResult): void {
+    this.promptTokens.inc(outcome.promptTokens);
+    this.cachedPromptTokens.inc(outcome.cachedTokens);
+    if (outcome.queueSeconds !== undefined) this.queueWait.observe(outcome.queueSeconds);
+    this.generatedTokens.inc(outcome.generatedTokens);
+    if (outcome.timeToFirstTokenSeconds !== undefined) this.timeToFirstToken.observe(outcome.timeToFirstTokenSeconds);
+    if (outcome.generationSeconds > 0 && outcome.generatedTokens > 1) {
+      this.tokensPerSecond.observe((outcome.generatedTokens - 1) / outcome.generationSeconds);
+    }
+  }
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

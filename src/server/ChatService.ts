@@ -5,13 +5,14 @@ import type { Prompt } from "../llm/Prompt.js";
 import { RecentReplies } from "../llm/RecentReplies.js";
 import { buildConversationPrompt, buildPrompt } from "../llm/buildPrompt.js";
 import type { ModelHost } from "../llm/ModelHost.js";
-import type { FinishReason, GenerateOptions, GenerationResult, Runner } from "../llm/Runner.js";
+import type { GenerateOptions, GenerationResult, Runner } from "../llm/Runner.js";
 import type { Metrics } from "../observability/Metrics.js";
 import type { ChatMutex } from "../sessions/ChatMutex.js";
 import { emptySession, type Turn } from "../sessions/Session.js";
 import type { SessionStore } from "../sessions/SessionStore.js";
 import { ModelUnavailableError, NotFoundError, TooManyRequestsError } from "./httpErrors.js";
 import { interruptReasonOf } from "./requestSignal.js";
+import { streamAndSave } from "./streamAndSave.js";
 
 export interface ChatServiceDeps {
   config: Config;
@@ -183,9 +184,18 @@ export class ChatService {
     let ended!: () => void;
     const activeTurn = new Promise<void>((resolve) => (ended = resolve));
     this.active.add(activeTurn);
-    const chunks = this.streamAndSave(first, iterator, generation.result, {
+    const chunks = streamAndSave(first, iterator, generation.result, {
       signal: request.signal,
-      save: hooks.save,
+      logger: this.deps.logger,
+      finished: async (reply, interrupted, outcome) => {
+        metrics.inFlight.dec();
+        if (outcome !== undefined) metrics.recordGeneration(outcome);
+        // Only a reply that ran to its end keeps its tokens: an interrupted one is re-evaluated as text.
+        const tokens = interrupted === undefined ? outcome?.tokens : undefined;
+        if (tokens !== undefined) this.recentReplies.remember(reply, tokens);
+        // A turn that ended early is kept if it produced any text: nothing the client saw is lost.
+        if (interrupted === undefined || reply !== "") await hooks.save?.(reply, interrupted, tokens);
+      },
       end: () => {
         hooks.release?.();
         this.active.delete(activeTurn);
@@ -230,77 +240,4 @@ export class ChatService {
     this.stopping.abort();
     await Promise.all(this.active);
   }
-
-  private async *streamAndSave(
-    first: IteratorResult<string>,
-    rest: AsyncIterator<string>,
-    result: Promise<GenerationResult>,
-    turn: {
-      signal: AbortSignal;
-      save: ((reply: string, interrupted: string | undefined, tokens: readonly Token[] | undefined) => Promise<void>) | undefined;
-      end: () => void;
-    },
-  ): AsyncGenerator<string, void, undefined> {
-    let reply = "";
-    let failure: unknown;
-    let completed = false;
-    try {
-      let next = first;
-      while (next.done !== true) {
-        reply += next.value;
-        yield next.value;
-        next = await rest.next();
-      }
-      completed = true;
-    } catch (error) {
-      failure = error;
-      this.deps.logger.error({ err: error }, "generation failed after the reply had started");
-      throw error;
-    } finally {
-      // Reached on the last chunk, on a runner failure, and when the consumer stops reading (client gone).
-      await rest.return?.();
-      const outcome = await result.then((value) => value, () => undefined);
-      this.deps.metrics.inFlight.dec();
-      if (outcome !== undefined) this.record(outcome);
-      const interrupted = interruptionReason(completed, failure, outcome?.finishReason, turn.signal);
-      try {
-        // A turn that ended early is kept if it produced any text: nothing the client saw is lost.
-        const tokens = interrupted === undefined ? outcome?.tokens : undefined;
-        if (tokens !== undefined) this.recentReplies.remember(reply, tokens);
-        if (interrupted === undefined || reply !== "") await turn.save?.(reply, interrupted, tokens);
-      } catch (error) {
-        this.deps.logger.error({ err: error }, "could not save the turn");
-      } finally {
-        turn.end();
-      }
-      // A reply cut short by timeout or shutdown must not look complete: failing the stream makes the
-      // response end without its terminating chunk, so the client sees a truncated transfer.
-      if (completed && interrupted !== undefined && interrupted !== "client_disconnected") {
-        throw turn.signal.reason;
-      }
-    }
-  }
-
-  private record(outcome: GenerationResult): void {
-    const { metrics } = this.deps;
-    metrics.promptTokens.inc(outcome.promptTokens);
-    metrics.cachedPromptTokens.inc(outcome.cachedTokens);
-    if (outcome.queueSeconds !== undefined) metrics.queueWait.observe(outcome.queueSeconds);
-    metrics.generatedTokens.inc(outcome.generatedTokens);
-    if (outcome.timeToFirstTokenSeconds !== undefined) metrics.timeToFirstToken.observe(outcome.timeToFirstTokenSeconds);
-    if (outcome.generationSeconds > 0 && outcome.generatedTokens > 1) {
-      metrics.tokensPerSecond.observe((outcome.generatedTokens - 1) / outcome.generationSeconds);
-    }
-  }
-}
-
-/**
- * Why a reply ended early, or undefined when it ran to its end. `completed` says the stream was read to its
- * last chunk; a consumer that stopped reading (the client went away) leaves it false.
- */
-function interruptionReason(completed: boolean, failure: unknown, finish: FinishReason | undefined, signal: AbortSignal) {
-  const aborted = interruptReasonOf(signal);
-  if (completed && finish !== "abort") return undefined;
-  if (failure !== undefined && aborted === undefined) return "error";
-  return aborted ?? "client_disconnected";
 }
