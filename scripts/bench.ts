@@ -1,6 +1,6 @@
 // Benchmarks this server (in-process and cli runners) against llama.cpp's llama-server on one GGUF file, through
 // /v1/chat/completions only; prints Markdown tables and writes bench/results/latest.{json,md,svg}. See bench/README.md.
-//   npm run bench -- [--quick] [--backends node,cli,llama-server] [--model PATH] [--threads N] [--ctx N] [--out DIR]
+//   npm run bench -- [--quick] [--backends node,cli,llama-server] [--model PATH] ...   (all options: --help)
 import fsSync from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";

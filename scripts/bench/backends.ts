@@ -171,12 +171,12 @@ function llamaServer(label: string, options: BenchOptions, workDir: string, bina
         startTimeoutMs: 180_000,
       });
       const slots = server.lines.find((line) => line.includes("n_slots ="));
-      const system = server.lines.find((line) => line.includes("system_info"));
+      const threads = server.lines.find((line) => line.includes("n_threads ="));
       return {
         baseUrl: `http://127.0.0.1:${port}`,
         headers: {},
         startupMs: server.startupMs,
-        startupFacts: { slots: slots?.trim() ?? null, systemInfo: system?.trim() ?? null },
+        startupFacts: { slots: slots?.trim() ?? null, threads: threads?.trim() ?? null },
         stop: () => server.stop(),
       };
     },

@@ -61,6 +61,10 @@ export async function conversations(ctx: ScenarioContext, scenario: "conversatio
         const result = await send(request, { chat: index + 1, turn }, chat.previous);
         if (result === undefined) {
           chat.failed = true; // a conversation with a missing turn is no longer the same conversation
+          if (turn < spec.turns) {
+            const reason = `chat ${index + 1}: turn ${turn} failed (its error is in the samples), so its later turns were not sent`;
+            ctx.skipped.push({ backend: ctx.backend.id, scenario, parallel: ctx.parallel, mode, reason });
+          }
           continue;
         }
         chat.history.push(user, { role: "assistant", content: result.content });
@@ -77,13 +81,17 @@ export async function concurrentStreams(ctx: ScenarioContext): Promise<void> {
     for (const streams of levels) {
       for (let repeat = 1; repeat <= repeats; repeat++) {
         const started = performance.now();
-        const results = await Promise.all(
+        // settled, not Promise.all: a stopped scenario must not leave streams running into the next one
+        const settled = await Promise.allSettled(
           Array.from({ length: streams }, (_, index) => {
             const tag = `concurrent ${streams} ${repeat} ${index + 1}`;
             const messages = [systemMessage(tag), { role: "user" as const, content: benchText(tag, promptTokens) }];
             return send({ messages, maxTokens }, { streams, stream: index + 1, repeat });
           }),
         );
+        const rejected = settled.find((outcome) => outcome.status === "rejected");
+        if (rejected !== undefined) throw rejected.reason;
+        const results = settled.map((outcome) => (outcome.status === "fulfilled" ? outcome.value : undefined));
         const wallMs = performance.now() - started;
         const completionTokens = results.reduce((sum, result) => sum + (result?.completionTokens ?? 0), 0);
         if (results.every((result) => result !== undefined)) {
@@ -103,13 +111,15 @@ export async function concurrentStreams(ctx: ScenarioContext): Promise<void> {
 }
 
 /**
- * A small request before measuring, so that no scenario pays for first-use costs (the model's pages read from
- * disk, compute buffers allocated): a prompt batch and a few decoded tokens.
+ * Two small requests before measuring, so that no scenario pays for first-use costs (the model's pages read
+ * from disk, compute buffers allocated): one was not always enough here, for either server.
  */
 export async function warmUp(server: RunningBackend, timeoutMs: number): Promise<number> {
   const started = performance.now();
-  const messages = [systemMessage("warm up"), { role: "user" as const, content: benchText("warm up", 64) }];
-  await streamChat(server.baseUrl, server.headers, { messages, maxTokens: 16 }, timeoutMs);
+  for (const round of [1, 2]) {
+    const messages = [systemMessage(`warm up ${round}`), { role: "user" as const, content: benchText(`warm up ${round}`, 100) }];
+    await streamChat(server.baseUrl, server.headers, { messages, maxTokens: 16 }, timeoutMs);
+  }
   return performance.now() - started;
 }
 
