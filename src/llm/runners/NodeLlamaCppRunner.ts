@@ -22,7 +22,6 @@ import { promptText } from "../promptText.js";
 import { StopStringMatcher } from "../StopStringMatcher.js";
 import { Utf8TokenDecoder } from "../Utf8TokenDecoder.js";
 import { NativeAddonUnavailableError } from "./NativeAddonUnavailableError.js";
-import { BatchGatherer } from "./BatchGatherer.js";
 import { EvictedStateCache } from "./EvictedStateCache.js";
 import { SequencePool } from "./SequencePool.js";
 
@@ -94,16 +93,13 @@ export class NodeLlamaCppRunner implements Runner {
       const model = await llama.loadModel({ modelPath: options.modelPath });
       const contextSize = Math.min(options.contextSize, model.trainContextSize);
       const parallel = options.parallel ?? defaultParallel(model, contextSize);
-      const gatherer = new BatchGatherer();
       const context = await model.createContext({
         contextSize,
         sequences: parallel,
         threads: options.threads ?? defaultThreads(),
-        batching: { dispatchSchedule: gatherer.schedule },
       });
-      gatherer.attach(context);
       const evicted = new EvictedStateCache(options.cacheRamBytes ?? 1024 ** 3);
-      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64, evicted, gatherer);
+      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64, evicted);
       const fingerprint = await modelFingerprint(options.modelPath);
       return new NodeLlamaCppRunner(llama, model, context, pool, fingerprint, evicted);
     } catch (error) {

@@ -24,8 +24,6 @@ export class SequencePool {
     size: number,
     private readonly maxQueue: number,
     private readonly evicted?: EvictedStateCache,
-    /** Told how many sequences are in use, so that it can gather their tokens into one batch. */
-    private readonly gatherer?: { active: number },
   ) {
     for (let i = 0; i < size; i++) this.idle.push(context.getSequence());
   }
@@ -37,7 +35,6 @@ export class SequencePool {
   async acquire(tokens: readonly Token[], signal?: AbortSignal): Promise<LlamaContextSequence> {
     signal?.throwIfAborted();
     const choice = this.idle.length > 0 && this.waiters.length === 0 ? this.take(tokens) : await this.wait(tokens, signal);
-    if (this.gatherer !== undefined) this.gatherer.active += 1;
     try {
       await this.prepare(choice, tokens);
     } catch (error) {
@@ -80,7 +77,6 @@ export class SequencePool {
   }
 
   release(sequence: LlamaContextSequence): void {
-    if (this.gatherer !== undefined) this.gatherer.active -= 1;
     this.idle.push(sequence);
     const waiter = this.waiters.shift();
     if (waiter !== undefined) waiter.grant(this.take(waiter.tokens));
