@@ -16,7 +16,12 @@ function detectGpu(): string {
   return nvidia.status === 0 && /GPU \d/.test(nvidia.stdout) ? "cuda" : "false";
 }
 
+const GPU_TYPES = ["auto", "metal", "cuda", "vulkan", "false"];
 const gpu = values.gpu ?? detectGpu();
+if (!GPU_TYPES.includes(gpu)) {
+  console.error(`--gpu must be one of ${GPU_TYPES.join(", ")}, got "${gpu}"`);
+  process.exit(2);
+}
 const cli = path.join(path.dirname(createRequire(import.meta.url).resolve("node-llama-cpp")), "cli", "cli.js");
 console.error(`Building node-llama-cpp's addon from its bundled llama.cpp source (gpu: ${gpu}); this takes minutes.`);
 // With the package's own release tag, `source download` clones the bundled git bundle instead of GitHub.
