@@ -61,19 +61,21 @@ export function buildPrompt(runner: PromptRunner, session: Session, message: str
 /**
  * Renders a whole conversation sent by the client (OpenAI-style, stateless): nothing is left out, so a
  * conversation that does not fit is a 400, as OpenAI answers it. `recall` gives the generated tokens of a
- * resent assistant message that this server produced, so that it matches the cache built when generating it.
+ * resent assistant message that this server produced (given the messages it answered), so that it matches the
+ * cache built when generating it.
  */
 export function buildConversationPrompt(
   runner: PromptRunner,
   messages: readonly ChatHistoryItem[],
   maxTokens: number,
-  recall: (reply: string) => readonly Token[] | undefined = () => undefined,
+  recall: (context: readonly ChatHistoryItem[], reply: string) => readonly Token[] | undefined = () => undefined,
 ): BuiltPrompt {
-  const replies = messages.map((item) => {
-    if (item.type !== "model") return undefined;
+  // One entry per model item, in order, as render() expects.
+  const replies = messages.flatMap((item, index) => {
+    if (item.type !== "model") return [];
     const text = item.response.join("");
-    const tokens = recall(text);
-    return tokens === undefined ? undefined : { text, tokens };
+    const tokens = recall(messages.slice(0, index), text);
+    return [tokens === undefined ? undefined : { text, tokens }];
   });
   const prompt = render(runner, [...messages, { type: "model", response: [] }], replies);
   const promptTokens = runner.countTokens(prompt);

@@ -65,7 +65,7 @@ export interface TurnStream {
  */
 export class ChatService {
   private readonly active = new Set<Promise<void>>();
-  /** Replies generated lately, so that a stateless client resending one gets the tokens it was generated as. */
+  /** Stateless replies generated lately, so that a client resending one gets the tokens it was generated as. */
   private readonly recentReplies = new RecentReplies(256);
   private readonly stopping = new AbortController();
 
@@ -135,8 +135,13 @@ export class ChatService {
     try {
       const runner = this.acceptingRunner();
       const maxTokens = request.maxTokens ?? this.deps.config.maxTokens;
-      const built = buildConversationPrompt(runner, request.messages, maxTokens, (reply) => this.recentReplies.recall(reply));
-      return await this.generate(runner, built.prompt, built.promptTokens, request, {});
+      const built = buildConversationPrompt(runner, request.messages, maxTokens, (context, reply) =>
+        this.recentReplies.recall(context, reply),
+      );
+      return await this.generate(runner, built.prompt, built.promptTokens, request, {
+        // What a stateless client will resend with its next request: this reply, after these messages.
+        remember: (reply, tokens) => this.recentReplies.remember(request.messages, reply, tokens),
+      });
     } catch (error) {
       request.onEnd?.();
       throw error;
@@ -157,7 +162,11 @@ export class ChatService {
     prompt: Prompt,
     promptTokens: number,
     request: GenerationRequest,
-    hooks: { release?: () => void; save?: (reply: string, interrupted: string | undefined, tokens: readonly Token[] | undefined) => Promise<void> },
+    hooks: {
+      release?: () => void;
+      save?: (reply: string, interrupted: string | undefined, tokens: readonly Token[] | undefined) => Promise<void>;
+      remember?: (reply: string, tokens: readonly Token[]) => void;
+    },
   ): Promise<TurnStream> {
     const { config, metrics } = this.deps;
     await request.admit?.();
@@ -192,7 +201,7 @@ export class ChatService {
         if (outcome !== undefined) metrics.recordGeneration(outcome);
         // Only a reply that ran to its end keeps its tokens: an interrupted one is re-evaluated as text.
         const tokens = interrupted === undefined ? outcome?.tokens : undefined;
-        if (tokens !== undefined) this.recentReplies.remember(reply, tokens);
+        if (tokens !== undefined) hooks.remember?.(reply, tokens);
         // A turn that ended early is kept if it produced any text: nothing the client saw is lost.
         if (interrupted === undefined || reply !== "") await hooks.save?.(reply, interrupted, tokens);
       },

@@ -77,6 +77,20 @@ describe("resident chat caches", () => {
     expect(second.usage.prompt_tokens_details.cached_tokens).toBeGreaterThanOrEqual(first.usage.prompt_tokens + first.usage.completion_tokens - 1);
   });
 
+  it("a stateless conversation resent turn after turn reuses the cache through every earlier reply", async () => {
+    const messages: Array<{ role: string; content: string }> = [];
+    let previous: Usage | undefined;
+    for (let turn = 1; turn <= 5; turn++) {
+      messages.push({ role: "user", content: `Turn ${turn}: tell me about the sea and its ships.` });
+      const { text, usage } = await complete(server, { messages, max_tokens: 16 });
+      if (previous !== undefined) {
+        expect(usage.prompt_tokens_details.cached_tokens).toBeGreaterThanOrEqual(previous.prompt_tokens + previous.completion_tokens - 1);
+      }
+      messages.push({ role: "assistant", content: text });
+      previous = usage;
+    }
+  });
+
   it("a chat whose sequence was recycled is rebuilt from its stored session, with the same tokens", async () => {
     const single = await loadTestRunner({ ...ENV, LLAMA_PARALLEL: "1", LLAMA_CACHE_RAM_MB: "0" });
     const evicting = await startTestServer({ runner: single, env: ENV });
