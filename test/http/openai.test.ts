@@ -12,13 +12,15 @@ let client: OpenAI;
 beforeAll(async () => {
   runner = await loadTestRunner();
   server = await startTestServer({ runner, env: { RATE_LIMIT_CHATS_PER_HOUR: "1000" } });
-  // The SDK retries 429 and 5xx by itself; the tests want to see each answer.
-  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: TEST_KEY, maxRetries: 0 });
+  client = sdk(server);
 });
 afterAll(async () => {
   await server.close();
   await runner.dispose();
 });
+
+/** The official client pointed at a test server. The SDK retries 429 and 5xx by itself; the tests want each answer. */
+const sdk = (target: TestServer, apiKey = TEST_KEY) => new OpenAI({ baseURL: `${target.url}/v1`, apiKey, maxRetries: 0 });
 
 const historyOf = async (target: TestServer, chatId: string) =>
   (await (await fetch(`${target.url}/history/${chatId}`, { headers: target.headers })).json()).history;
@@ -53,7 +55,7 @@ describe("the official openai client", () => {
   it("streams chunks with for await: role first, content before the end, finish_reason last, usage on request", async () => {
     const gated = new GatedRunner(runner, 2);
     const gatedServer = await startTestServer({ runner: gated });
-    const gatedClient = new OpenAI({ baseURL: `${gatedServer.url}/v1`, apiKey: TEST_KEY, maxRetries: 0 });
+    const gatedClient = sdk(gatedServer);
     try {
       const stream = await gatedClient.chat.completions.create({
         model: "test-model",
@@ -87,7 +89,7 @@ describe("the official openai client", () => {
   });
 
   it("raises AuthenticationError for a wrong key", async () => {
-    const wrong = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "wrong-key-1234567", maxRetries: 0 });
+    const wrong = sdk(server, "wrong-key-1234567");
     await expect(wrong.models.list()).rejects.toBeInstanceOf(AuthenticationError);
   });
 
@@ -125,7 +127,7 @@ describe("the official openai client", () => {
   it("raises RateLimitError past the shared chat limit", async () => {
     const limited = await startTestServer({ runner, env: { RATE_LIMIT_CHATS_PER_HOUR: "1" } });
     try {
-      const limitedClient = new OpenAI({ baseURL: `${limited.url}/v1`, apiKey: TEST_KEY, maxRetries: 0 });
+      const limitedClient = sdk(limited);
       // /chat and /v1 share one counter: the seed route spends it, the OpenAI route is refused.
       await (await fetch(`${limited.url}/chat`, { method: "POST", headers: limited.headers, body: JSON.stringify({ message: "hi", max_tokens: 2 }) })).text();
       await expect(
@@ -164,7 +166,7 @@ describe("the official openai client", () => {
   it("stops generation on the server when the consumer breaks out of the loop", async () => {
     const gated = new GatedRunner(runner, 1);
     const gatedServer = await startTestServer({ runner: gated });
-    const gatedClient = new OpenAI({ baseURL: `${gatedServer.url}/v1`, apiKey: TEST_KEY, maxRetries: 0 });
+    const gatedClient = sdk(gatedServer);
     try {
       const stream = await gatedClient.chat.completions.create({
         model: "m",
