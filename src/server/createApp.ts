@@ -16,6 +16,7 @@ import { errorHandler } from "./middleware/errorHandler.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { jsonBody } from "./middleware/jsonBody.js";
 import { requireApiKey } from "./middleware/requireApiKey.js";
+import { requireKnownHost } from "./middleware/requireKnownHost.js";
 import { buildOpenApiDocument } from "./openapi/buildOpenApiDocument.js";
 import { openaiRoutes } from "./openai/openaiRoutes.js";
 import { chatRoutes } from "./routes/chatRoutes.js";
@@ -73,7 +74,7 @@ export function createApp(deps: AppDeps): App {
   // Errors after the headers went out are handled (and logged) where they happen; Koa's own printer is noise.
   koa.on("error", (error: Error) => logger.debug({ err: error }, "response stream ended with an error"));
 
-  koa.use(requestLog(logger, metrics)).use(errorHandler(logger));
+  koa.use(requestLog(logger, metrics)).use(errorHandler(logger)).use(requireKnownHost(config.host, config.allowedHosts));
   if (config.corsOrigins.length > 0) {
     // Before auth: a browser's preflight carries no key.
     const allowed = new Set(config.corsOrigins);
