@@ -2,10 +2,17 @@ import type { Prompt } from "../../src/llm/Prompt.js";
 import type { GenerateOptions, Generation, GenerationResult, Runner } from "../../src/llm/Runner.js";
 import { DelegatingRunner } from "./DelegatingRunner.js";
 
+export interface GateOptions {
+  /** Chunks let through before the pause (0: pause before the first one). Default 1. */
+  pauseAfter?: number;
+  /** Stay paused after the request's signal aborts too, until open(): a reply that outlives its signal. */
+  holdThroughAbort?: boolean;
+}
+
 /**
  * The real runner, paused after its first `pauseAfter` chunks until `open()` (or until the request's signal
- * aborts, unless `holdThroughAbort`): lets a test act while a reply is provably still being generated. `ignoreEos` is forced so that
- * the random test model cannot end the reply before the pause.
+ * aborts, unless told otherwise): lets a test act while a reply is provably still being generated.
+ * `ignoreEos` is forced so that the random test model cannot end the reply before the pause.
  */
 export class GatedRunner extends DelegatingRunner {
   chunksProduced = 0;
@@ -17,30 +24,40 @@ export class GatedRunner extends DelegatingRunner {
   private firstChunk!: () => void;
   /** Resolves once the first chunk has been produced. */
   readonly started = new Promise<void>((resolve) => (this.firstChunk = resolve));
+  private atGate!: () => void;
+  /** Resolves once a generation waits at the gate. */
+  readonly paused = new Promise<void>((resolve) => (this.atGate = resolve));
+  private readonly pauseAfter: number;
 
   constructor(
     inner: Runner,
-    private readonly pauseAfter = 1,
-    /** Stay paused after an abort too, until open(): a reply that provably outlives its request's signal. */
-    private readonly holdThroughAbort = false,
+    pauseAfterOrOptions: number | GateOptions = {},
   ) {
     super(inner);
+    this.options = typeof pauseAfterOrOptions === "number" ? { pauseAfter: pauseAfterOrOptions } : pauseAfterOrOptions;
+    this.pauseAfter = this.options.pauseAfter ?? 1;
   }
+
+  private readonly options: GateOptions;
 
   open(): void {
     this.release();
   }
 
   override generate(prompt: Prompt, options: GenerateOptions): Generation {
+    const { signal } = options;
     const inner = this.inner.generate(prompt, { ...options, ignoreEos: true });
     this.lastResult = inner.result;
     const self = this;
-    const aborted = new Promise<void>((resolve) => options.signal?.addEventListener("abort", () => resolve(), { once: true }));
+    const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }));
     return {
       result: inner.result,
       async *[Symbol.asyncIterator]() {
         for await (const chunk of inner) {
-          if (self.chunksProduced === self.pauseAfter) await (self.holdThroughAbort ? self.gate : Promise.race([self.gate, aborted]));
+          if (self.chunksProduced === self.pauseAfter) {
+            self.atGate();
+            await (self.options.holdThroughAbort === true ? self.gate : Promise.race([self.gate, aborted]));
+          }
           self.chunksProduced += 1;
           if (self.chunksProduced === 1) self.firstChunk();
           yield chunk;
