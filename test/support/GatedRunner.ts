@@ -5,10 +5,13 @@ import { DelegatingRunner } from "./DelegatingRunner.js";
 /**
  * The real runner, paused after its first `pauseAfter` chunks until `open()` (or until the request's signal
  * aborts): lets a test act while a reply is provably still being generated. `ignoreEos` is forced so that
- * the random test model cannot end the reply before the pause.
+ * the random test model cannot end the reply before the pause. With `pauseOnceTextMatches`, the pause waits
+ * until the text so far also matches it (for a test that must see visible text, not a lone space).
  */
 export class GatedRunner extends DelegatingRunner {
   chunksProduced = 0;
+  /** The text of the chunks produced so far. */
+  text = "";
   finished = false;
   /** The real runner's result for the latest generation. */
   lastResult: Promise<GenerationResult> | undefined;
@@ -18,15 +21,22 @@ export class GatedRunner extends DelegatingRunner {
   /** Resolves once the first chunk has been produced. */
   readonly started = new Promise<void>((resolve) => (this.firstChunk = resolve));
 
+  private paused = false;
+
   constructor(
     inner: Runner,
     private readonly pauseAfter = 1,
+    private readonly pauseOnceTextMatches?: RegExp,
   ) {
     super(inner);
   }
 
   open(): void {
     this.release();
+  }
+
+  private pauseDue(): boolean {
+    return !this.paused && this.chunksProduced >= this.pauseAfter && (this.pauseOnceTextMatches?.test(this.text) ?? true);
   }
 
   override generate(prompt: Prompt, options: GenerateOptions): Generation {
@@ -38,8 +48,12 @@ export class GatedRunner extends DelegatingRunner {
       result: inner.result,
       async *[Symbol.asyncIterator]() {
         for await (const chunk of inner) {
-          if (self.chunksProduced === self.pauseAfter) await Promise.race([self.gate, aborted]);
+          if (self.pauseDue()) {
+            self.paused = true;
+            await Promise.race([self.gate, aborted]);
+          }
           self.chunksProduced += 1;
+          self.text += chunk;
           if (self.chunksProduced === 1) self.firstChunk();
           yield chunk;
         }
