@@ -20,6 +20,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.apiKeys.some((key) => key.length < 8)) {
     throw new ConfigError(settings.apiKeys.name, "every key needs at least 8 characters");
   }
+  if (config.runner === "cli" && config.cliPath === undefined) {
+    throw new ConfigError(settings.cliPath.name, `required when ${settings.runner.name}=cli (the llama-completion binary)`);
+  }
   config.dataDir = path.resolve(config.dataDir);
   if (config.model !== undefined) config.model = path.resolve(config.model);
   return Object.freeze(config);

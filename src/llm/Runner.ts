@@ -46,8 +46,11 @@ export interface Generation extends AsyncIterable<string> {
   readonly result: Promise<GenerationResult>;
 }
 
-/** Where generation happens: in-process on node-llama-cpp, or a llama.cpp binary spawned per request. */
-export interface Runner {
+/**
+ * Where generation happens: in-process on node-llama-cpp, or a llama.cpp binary spawned per request. After
+ * `dispose()` (idempotent; also `await using`) every call is refused with model_unavailable.
+ */
+export interface Runner extends AsyncDisposable {
   /** "node" for the in-process runner, "cli" for the llama.cpp binary. */
   readonly kind: string;
   /** Model file name (never a path). */

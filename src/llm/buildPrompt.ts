@@ -1,5 +1,5 @@
 import type { ChatHistoryItem, Token } from "node-llama-cpp";
-import { BadRequestError } from "../server/httpErrors.js";
+import { DomainError } from "../errors/DomainError.js";
 import type { Session, Turn } from "../sessions/Session.js";
 import { replyMarker, splitAtReplyMarkers, type KnownReply, type Prompt } from "./Prompt.js";
 import type { Runner } from "./Runner.js";
@@ -34,10 +34,11 @@ export function buildPrompt(runner: PromptRunner, session: Session, message: str
 
   const bare = measure(history.length);
   if (bare.promptTokens > budget) {
-    throw new BadRequestError(
+    throw new DomainError(
+      "prompt_too_long",
       `The system prompt and message need ${bare.promptTokens} tokens, but only ${Math.max(budget, 0)} of the ` +
         `${runner.contextSize}-token context are left after max_tokens (${maxTokens}). Shorten them or ask for fewer tokens.`,
-      "message",
+      { param: "message" },
     );
   }
   // Smallest window start whose prompt takes at most half the budget (fewer turns never take more tokens).
@@ -81,10 +82,11 @@ export function buildConversationPrompt(
   const promptTokens = runner.countTokens(prompt);
   const budget = runner.contextSize - maxTokens;
   if (promptTokens > budget) {
-    throw new BadRequestError(
+    throw new DomainError(
+      "prompt_too_long",
       `The messages need ${promptTokens} tokens, but only ${Math.max(budget, 0)} of the ${runner.contextSize}-token ` +
         `context are left after max_tokens (${maxTokens}). Send fewer messages or ask for fewer tokens.`,
-      "messages",
+      { param: "messages" },
     );
   }
   return { prompt, promptTokens, windowStart: 0 };

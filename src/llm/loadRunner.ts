@@ -1,5 +1,4 @@
 import path from "node:path";
-import { ConfigError, settings } from "../config/settings.js";
 import type { Config } from "../config/loadConfig.js";
 import type { Runner } from "./Runner.js";
 import { LlamaCliRunner } from "./runners/LlamaCliRunner.js";
@@ -37,8 +36,8 @@ export async function loadRunner(config: RunnerConfig, options: LoadRunnerOption
         return await loadNodeRunner(config, options);
       } catch (error) {
         if (!(error instanceof NativeAddonUnavailableError) || config.cliPath === undefined) throw error;
-        options.warn(`${error.message}. Falling back to the llama.cpp binary at ${settings.cliPath.name}.`);
-        return loadCliRunner(config, options);
+        options.warn(`${error.message}. Falling back to the llama.cpp binary ${path.resolve(config.cliPath)}.`);
+        return loadCliRunner({ ...config, cliPath: config.cliPath }, options);
       }
     default:
       return config.runner satisfies never;
@@ -60,9 +59,8 @@ async function loadNodeRunner(config: RunnerConfig, options: LoadRunnerOptions):
 }
 
 async function loadCliRunner(config: RunnerConfig, options: LoadRunnerOptions): Promise<LoadedRunner> {
-  if (config.cliPath === undefined) {
-    throw new ConfigError(settings.cliPath.name, `required when ${settings.runner.name}=cli (the llama-completion binary)`);
-  }
+  // loadConfig refuses LLAMA_RUNNER=cli without a binary; "auto" only falls back when there is one.
+  if (config.cliPath === undefined) throw new Error("loadCliRunner needs a binary path");
   const binaryPath = path.resolve(config.cliPath);
   const runner = await LlamaCliRunner.load({
     binaryPath,

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { resolveModelFile } from "node-llama-cpp";
+import { settings } from "../config/settings.js";
 import { isGeneratedModel } from "../testModel/generatedModelMarker.js";
 import { writeTestModel } from "../testModel/writeTestModel.js";
 
@@ -32,7 +33,7 @@ export const TEST_MODEL_FILE = "test-model.gguf";
 export async function resolveModel(options: ResolveModelOptions): Promise<ResolvedModel> {
   if (options.modelPath !== undefined) {
     await fs.access(options.modelPath).catch(() => {
-      throw new Error(`LLAMA_MODEL points to ${options.modelPath}, which does not exist or cannot be read`);
+      throw new Error(`${settings.model.name} points to ${options.modelPath}, which does not exist or cannot be read`);
     });
     return { path: options.modelPath, generated: await isGeneratedModel(options.modelPath), source: "LLAMA_MODEL" };
   }

@@ -1,22 +1,21 @@
 import Koa from "koa";
 import Router from "@koa/router";
-import { bodyParser } from "@koa/bodyparser";
 import cors from "@koa/cors";
 import type { Logger } from "pino";
+import { ChatService } from "../chat/ChatService.js";
+import type { ModelHost } from "../chat/ModelHost.js";
 import type { Config } from "../config/loadConfig.js";
-import type { ModelHost } from "../llm/ModelHost.js";
 import type { Metrics } from "../observability/Metrics.js";
 import { ChatMutex } from "../sessions/ChatMutex.js";
 import type { SessionStore } from "../sessions/SessionStore.js";
 import type { ApiKeys } from "./auth/ApiKeys.js";
-import { ChatService } from "./ChatService.js";
 import { AuthFailureLimiter } from "./limits/AuthFailureLimiter.js";
 import { BoundedMap } from "./limits/BoundedMap.js";
 import { chatRateLimit } from "./limits/chatRateLimit.js";
 import { errorHandler } from "./middleware/errorHandler.js";
 import { requestLog } from "./middleware/requestLog.js";
+import { jsonBody } from "./middleware/jsonBody.js";
 import { requireApiKey } from "./middleware/requireApiKey.js";
-import { requireJson } from "./middleware/requireJson.js";
 import { buildOpenApiDocument } from "./openapi/buildOpenApiDocument.js";
 import { openaiRoutes } from "./openai/openaiRoutes.js";
 import { chatRoutes } from "./routes/chatRoutes.js";
@@ -24,7 +23,7 @@ import { docsRoutes } from "./routes/docsRoutes.js";
 import { historyRoutes } from "./routes/historyRoutes.js";
 import { monitoringRoutes } from "./routes/monitoringRoutes.js";
 import { isWebPath, webRoutes } from "./routes/webRoutes.js";
-import { createRequestSchemas } from "./schemas.js";
+import { createRequestSchemas } from "./schemas/createRequestSchemas.js";
 
 export interface AppDeps {
   /** The version shown in the OpenAPI document. */
@@ -73,8 +72,8 @@ export function createApp(deps: AppDeps): App {
   const checkKey = requireApiKey(keys, authFailures, metrics);
 
   const router = new Router();
-  chatRoutes(router, { chats, config, rateLimit, schema: schemas.chat });
-  historyRoutes(router, chats, store);
+  chatRoutes(router, { chats, rateLimit, schema: schemas.chat });
+  historyRoutes(router, chats);
   openaiRoutes(router, { chats, host, config, rateLimit, schema: schemas.chatCompletion, startedAt: Math.floor(Date.now() / 1000) });
 
   // Errors after the headers went out are handled (and logged) where they happen; Koa's own printer is noise.
@@ -96,8 +95,7 @@ export function createApp(deps: AppDeps): App {
     .use(async (ctx, next) => (isPublic(ctx.path) ? next() : checkKey(ctx, next)))
     .use(webRouter.routes())
     .use(publicRouter.routes())
-    .use(requireJson())
-    .use(bodyParser({ enableTypes: ["json"], jsonStrict: true, jsonLimit: config.maxBodyBytes }))
+    .use(jsonBody(config.maxBodyBytes))
     .use(router.routes())
     .use(router.allowedMethods())
     .use(publicRouter.allowedMethods())

@@ -1,8 +1,15 @@
+/**
+ * Why a reply ended early: the client went away, the request timed out, the server shut down, or the runner
+ * failed after the reply had started.
+ */
+export const INTERRUPT_REASONS = ["client_disconnected", "timeout", "shutdown", "error"] as const;
+export type InterruptReason = (typeof INTERRUPT_REASONS)[number];
+
 /** One exchange as GET /history shows it. `interrupted` says why a reply ended early, when it did. */
 export interface Turn {
   user: string;
   assistant: string;
-  interrupted?: string;
+  interrupted?: InterruptReason;
   /**
    * The tokens the reply was generated as, and the model they belong to (internal: never in GET /history).
    * A prompt built from them matches the cache left by generating the reply, exactly, after a restart too.

@@ -94,6 +94,22 @@ export function runnerContract(name: string, makeRunner: MakeRunner): void {
       expect(other).not.toBe(first);
     });
 
+    it("refuses work after dispose() (which is idempotent), and is disposed at the end of an `await using` block", async () => {
+      let escaped: Runner | undefined;
+      {
+        await using scoped = await makeRunner(TEST_MODEL_PATH);
+        expect(scoped.countTokens(prompt)).toBeGreaterThan(0);
+        escaped = scoped;
+      }
+      const refused = expect.objectContaining({ kind: "model_unavailable" });
+      expect(() => escaped.generate(prompt, { maxTokens: 4, temperature: 0 })).toThrow(refused);
+      expect(() => escaped.countTokens(prompt)).toThrow(refused);
+      expect(() => escaped.showPrompt(prompt)).toThrow(refused);
+      await expect(escaped.dispose()).resolves.toBeUndefined();
+      // The shared runner of the other cases is untouched.
+      expect((await collect({ maxTokens: 4 })).result.generatedTokens).toBe(4);
+    });
+
     it("fails clearly for a model path that does not exist", async () => {
       const missing = "/nonexistent/llama-api/missing-model.gguf";
       await expect(makeRunner(missing)).rejects.toThrow(/missing-model\.gguf|ENOENT/);

@@ -12,12 +12,6 @@ import { TEST_KEY } from "../support/startTestServer.js";
 const binaryPath = llamaCliBinary();
 
 describe("runner selection", () => {
-  it("refuses LLAMA_RUNNER=cli without LLAMA_CLI_PATH, naming the setting", async () => {
-    const config = loadConfig({ LLAMA_RUNNER: "cli" });
-    const options = { modelPath: TEST_MODEL_PATH, onLog: () => undefined, warn: () => undefined };
-    await expect(loadRunner(config, options)).rejects.toThrow("LLAMA_CLI_PATH");
-  });
-
   it("falls back only when the addon cannot load, not when the model does", async () => {
     const config = loadConfig({ LLAMA_CLI_PATH: "/usr/bin/env", LLAMA_GPU: "false" });
     const warnings: string[] = [];

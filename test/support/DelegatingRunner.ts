@@ -16,4 +16,5 @@ export class DelegatingRunner implements Runner {
   generate(prompt: Prompt, options: GenerateOptions): Generation { return this.inner.generate(prompt, options); }
   /** The inner runner belongs to the test, which disposes it. */
   dispose() { return Promise.resolve(); }
+  [Symbol.asyncDispose]() { return this.dispose(); }
 }

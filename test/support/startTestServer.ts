@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig, type Config } from "../../src/config/loadConfig.js";
-import { ModelHost } from "../../src/llm/ModelHost.js";
+import { ModelHost } from "../../src/chat/ModelHost.js";
 import type { Runner } from "../../src/llm/Runner.js";
 import { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
 import { createLogger } from "../../src/observability/createLogger.js";
@@ -104,9 +104,4 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       if (ownRunner) await runner?.dispose();
     },
   };
-}
-
-/** Reads a streamed body to its end. */
-export async function readAll(response: Response): Promise<string> {
-  return response.text();
 }

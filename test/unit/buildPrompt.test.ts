@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPrompt } from "../../src/llm/buildPrompt.js";
 import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
-import { BadRequestError } from "../../src/server/httpErrors.js";
+import { DomainError } from "../../src/errors/DomainError.js";
 import type { Session } from "../../src/sessions/Session.js";
 import { loadTestRunner } from "../support/startTestServer.js";
 
@@ -42,8 +42,9 @@ describe("buildPrompt on the real test model", () => {
     expect(next.windowStart).toBe(built.windowStart);
   });
 
-  it("refuses with a 400 when the system prompt and message alone do not fit", () => {
+  it("refuses (prompt_too_long, a 400) when the system prompt and message alone do not fit", () => {
     const session: Session = { system_prompt: "word ".repeat(400), history: [] };
-    expect(() => buildPrompt(runner, session, "hi", 64)).toThrow(BadRequestError);
+    expect(() => buildPrompt(runner, session, "hi", 64)).toThrow(DomainError);
+    expect(() => buildPrompt(runner, session, "hi", 64)).toThrow(expect.objectContaining({ kind: "prompt_too_long", param: "message" }));
   });
 });

@@ -28,6 +28,11 @@ describe("loadConfig", () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("refuses LLAMA_RUNNER=cli without LLAMA_CLI_PATH, naming the setting", () => {
+    expect(() => loadConfig({ LLAMA_RUNNER: "cli" })).toThrow(ConfigError);
+    expect(() => loadConfig({ LLAMA_RUNNER: "cli" })).toThrow("LLAMA_CLI_PATH");
+  });
+
   it("splits several API keys on commas", () => {
     expect(loadConfig({ LLAMA_API_KEY: "first-key-123, second-key-456" }).apiKeys).toEqual([
       "first-key-123",

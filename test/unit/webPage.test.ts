@@ -3,7 +3,7 @@ import { newChatId } from "../../web/chatId.js";
 import { describeError, parseRetryAfter, whenToRetry } from "../../web/describeError.js";
 import { readCompletionStream, TruncatedReplyError } from "../../web/readCompletionStream.js";
 import { formatStats, ReplyClock } from "../../web/replyStats.js";
-import { chatIdSchema } from "../../src/server/schemas.js";
+import { chatIdSchema } from "../../src/server/schemas/chatIdSchema.js";
 
 // The chat page's modules that need no DOM, run in Node.
 

@@ -34,13 +34,6 @@ export class CompletionOutput {
     if (endOfText) text = text.slice(0, -END_OF_TEXT.length);
     return { text, endOfText };
   }
-
-  /** Whatever is held, when the process was stopped early (no marker can follow). */
-  flush(): string {
-    const text = this.held + this.decoder.end();
-    this.held = "";
-    return text;
-  }
 }
 
 function isHighSurrogate(code: number): boolean {

@@ -5,7 +5,7 @@ import path from "node:path";
 // Only node-llama-cpp's pure-JS parts (GGUF reading, chat templates, LlamaText): this runner must work where
 // its native addon cannot load.
 import { GeneralChatWrapper, readGgufFileInfo, resolveChatWrapper, type ChatWrapper } from "node-llama-cpp";
-import { RunnerFailedError } from "../../server/httpErrors.js";
+import { DomainError } from "../../errors/DomainError.js";
 import { CompletionOutput } from "../cli/CompletionOutput.js";
 import { completionFailure } from "../cli/completionFailure.js";
 import { CompletionProcess } from "../cli/CompletionProcess.js";
@@ -14,6 +14,7 @@ import { readModelVocabulary, type ModelVocabulary } from "../cli/ModelVocabular
 import { parseLlamaPerf } from "../cli/parseLlamaPerf.js";
 import { serializePrompt } from "../cli/serializePrompt.js";
 import { createGeneration } from "../createGeneration.js";
+import { ensureNotDisposed } from "../ensureNotDisposed.js";
 import { modelFingerprint } from "../modelFingerprint.js";
 import type { Prompt } from "../Prompt.js";
 import type { GenerateOptions, Generation, GenerationResult, Runner } from "../Runner.js";
@@ -73,14 +74,17 @@ export class LlamaCliRunner implements Runner {
 
   /** An upper bound, not a count: there is no tokenizer without the native addon (see serializePrompt). */
   countTokens(prompt: Prompt): number {
+    ensureNotDisposed(this.disposed);
     return serializePrompt(prompt.text, this.vocabulary).tokenBound;
   }
 
   showPrompt(prompt: Prompt): string {
+    ensureNotDisposed(this.disposed);
     return serializePrompt(prompt.text, this.vocabulary).shown;
   }
 
   generate(prompt: Prompt, options: GenerateOptions): Generation {
+    ensureNotDisposed(this.disposed);
     return createGeneration((stats, startedAt) => this.run(prompt, options, stats, startedAt));
   }
 
@@ -90,6 +94,7 @@ export class LlamaCliRunner implements Runner {
     stats: GenerationResult,
     startedAt: number,
   ): AsyncGenerator<string, void, undefined> {
+    ensureNotDisposed(this.disposed);
     const { signal } = options;
     // A function, not a narrowed property: the signal can fire at any await or yield.
     const aborted = () => signal?.aborted === true;
@@ -117,7 +122,10 @@ export class LlamaCliRunner implements Runner {
       );
       child = await CompletionProcess.start(this.options.binaryPath, args).catch((error: NodeJS.ErrnoException) => {
         this.options.onLog?.("error", `cannot start ${this.options.binaryPath}: ${error.message}`);
-        throw new RunnerFailedError(503, `The llama.cpp binary could not be started (${error.code ?? "error"}); see the server log.`);
+        throw new DomainError("runner_unavailable", `The llama.cpp binary could not be started (${error.code ?? "error"}); see the server log.`, {
+          retryAfterSeconds: 60,
+          cause: error,
+        });
       });
       this.running.add(child);
       this.options.onSpawn?.(child.pid);
@@ -199,5 +207,9 @@ export class LlamaCliRunner implements Runner {
     const children = [...this.running];
     for (const child of children) child.kill();
     await Promise.all(children.map((child) => child.exited));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
   }
 }

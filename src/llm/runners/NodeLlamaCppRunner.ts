@@ -18,6 +18,7 @@ import { modelFingerprint } from "../modelFingerprint.js";
 import type { Prompt } from "../Prompt.js";
 import type { GenerateOptions, Generation, GenerationResult, Runner } from "../Runner.js";
 import { createGeneration } from "../createGeneration.js";
+import { ensureNotDisposed } from "../ensureNotDisposed.js";
 import { promptText } from "../promptText.js";
 import { StopStringMatcher } from "../StopStringMatcher.js";
 import { Utf8TokenDecoder } from "../Utf8TokenDecoder.js";
@@ -118,11 +119,13 @@ export class NodeLlamaCppRunner implements Runner {
   }
 
   showPrompt(prompt: Prompt): string {
+    ensureNotDisposed(this.disposed);
     return promptText(prompt.text, (token) => this.model.detokenize(this.model.tokenize(token, "builtin"), true));
   }
 
   /** Template text tokenized as node-llama-cpp does; known replies as the tokens they were generated as. */
   private tokenize(prompt: Prompt): Token[] {
+    ensureNotDisposed(this.disposed);
     const tokens: Token[] = [];
     for (const segment of prompt.segments) {
       if (isLlamaText(segment)) {
@@ -136,6 +139,7 @@ export class NodeLlamaCppRunner implements Runner {
   }
 
   generate(prompt: Prompt, options: GenerateOptions): Generation {
+    ensureNotDisposed(this.disposed);
     return createGeneration((stats, startedAt) => this.run(prompt, options, stats, startedAt));
   }
 
@@ -146,6 +150,7 @@ export class NodeLlamaCppRunner implements Runner {
     startedAt: number,
   ): AsyncGenerator<string, void, undefined> {
     const { signal } = options;
+    // Disposed between generate() and the first read: refused like any later call.
     const tokens = this.tokenize(prompt);
     stats.promptTokens = tokens.length;
     const sequence = await this.pool.acquire(tokens, signal);
@@ -250,6 +255,7 @@ export class NodeLlamaCppRunner implements Runner {
 
   private disposed = false;
 
+  /** Frees context, saved caches, model and llama.cpp, in reverse order of creation; idempotent. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
@@ -257,6 +263,10 @@ export class NodeLlamaCppRunner implements Runner {
     this.evicted.dispose();
     await this.model.dispose();
     await this.llama.dispose();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.dispose();
   }
 }
 

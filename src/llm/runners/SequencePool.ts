@@ -1,5 +1,6 @@
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
-import { ModelUnavailableError } from "../../server/httpErrors.js";
+import { settings } from "../../config/settings.js";
+import { DomainError } from "../../errors/DomainError.js";
 import type { EvictedStateCache } from "./EvictedStateCache.js";
 
 interface Choice {
@@ -56,7 +57,9 @@ export class SequencePool {
 
   private wait(tokens: readonly Token[], signal: AbortSignal | undefined): Promise<Choice> {
     if (this.waiters.length >= this.maxQueue) {
-      throw new ModelUnavailableError(`The server is busy: ${this.maxQueue} requests are already waiting (LLAMA_MAX_QUEUE).`, 2);
+      throw new DomainError("queue_full", `The server is busy: ${this.maxQueue} requests are already waiting for the model (${settings.maxQueue.name}).`, {
+        retryAfterSeconds: 2,
+      });
     }
     return new Promise((resolve, reject) => {
       const waiter = {

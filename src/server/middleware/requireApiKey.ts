@@ -1,25 +1,25 @@
 import type { Middleware } from "koa";
 import type { Metrics } from "../../observability/Metrics.js";
 import type { ApiKeys } from "../auth/ApiKeys.js";
-import { HttpError, UnauthorizedError } from "../httpErrors.js";
+import { DomainError } from "../../errors/DomainError.js";
 import type { AuthFailureLimiter } from "../limits/AuthFailureLimiter.js";
 
 /**
  * Accepts the seed API's `X-API-Key` header, or `Authorization: Bearer <key>` as OpenAI clients send it.
- * Failed attempts are counted per IP; past the limit the IP gets 429 before its key is looked at.
+ * Failed attempts are counted per IP; past the limit the IP is refused before its key is looked at.
  */
 export function requireApiKey(keys: ApiKeys, failures: AuthFailureLimiter, metrics: Metrics): Middleware {
   return async (ctx, next) => {
     const blockedFor = failures.blockedFor(ctx.ip);
     if (blockedFor > 0) {
       metrics.rateLimited.inc({ limit: "auth_failures" });
-      throw new HttpError(429, "Too many failed authentication attempts from this client; try again later.", {
-        "Retry-After": String(blockedFor),
+      throw new DomainError("rate_limited", "Too many failed authentication attempts from this client; try again later.", {
+        retryAfterSeconds: blockedFor,
       });
     }
     if (!keys.matches(presentedKey(ctx.get("X-API-Key"), ctx.get("Authorization")))) {
       failures.recordFailure(ctx.ip);
-      throw new UnauthorizedError();
+      throw new DomainError("unauthorized", "Invalid or missing API key.");
     }
     await next();
   };

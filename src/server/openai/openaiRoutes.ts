@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto";
-import { Readable } from "node:stream";
 import type Router from "@koa/router";
 import type { Context } from "koa";
+import type { ChatService } from "../../chat/ChatService.js";
+import type { ModelHost } from "../../chat/ModelHost.js";
+import type { ReplyStream } from "../../chat/ReplyStream.js";
 import type { Config } from "../../config/loadConfig.js";
-import type { ModelHost } from "../../llm/ModelHost.js";
+import { DomainError } from "../../errors/DomainError.js";
 import type { GenerationResult } from "../../llm/Runner.js";
-import type { ChatService, TurnStream } from "../ChatService.js";
-import { BadRequestError } from "../httpErrors.js";
 import type { ChatRateLimit } from "../limits/chatRateLimit.js";
-import { recordFacts, type RequestFacts } from "../middleware/requestLog.js";
-import { requestSignal } from "../requestSignal.js";
-import { chatIdSchema } from "../schemas.js";
+import type { RequestFacts } from "../middleware/requestLog.js";
+import { startReply, streamBody } from "../routes/startReply.js";
+import type { ChatCompletionRequest, chatCompletionRequestSchema } from "../schemas/chatCompletionRequestSchema.js";
+import { chatIdSchema } from "../schemas/chatIdSchema.js";
 import { validate } from "../validate.js";
-import type { chatCompletionRequestSchema, ChatCompletionRequest } from "./chatCompletionSchema.js";
 import { rejectUnsupported } from "./rejectUnsupported.js";
 import { SSE_DONE, sseEvent } from "./sse.js";
 import { toConversation, toNewTurn } from "./toConversation.js";
@@ -45,12 +45,11 @@ export function openaiRoutes(router: Router, deps: OpenAiRouteDeps): void {
 
   router.post("/v1/chat/completions", async (ctx) => {
     const body = validate(schema, ctx.request.body);
-    rejectUnsupported(body);
+    const messages = rejectUnsupported(body);
     const chatId = resolveChatId(body.chat_id, ctx.get("X-Chat-Id"));
     const facts = ctx.state["facts"] as RequestFacts;
     if (chatId !== undefined) facts.chatId = chatId;
 
-    const { signal, done } = requestSignal(ctx, config.requestTimeoutSeconds * 1000, chats.shutdownSignal);
     const options = {
       maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
       temperature: body.temperature ?? undefined,
@@ -59,22 +58,19 @@ export function openaiRoutes(router: Router, deps: OpenAiRouteDeps): void {
       seed: body.seed === undefined || body.seed === null ? undefined : body.seed >>> 0,
       stop: body.stop === undefined || body.stop === null ? undefined : typeof body.stop === "string" ? [body.stop] : body.stop,
       ignoreEos: body.ignore_eos,
-      signal,
-      admit: () => rateLimit(ctx),
-      onEnd: done,
     };
-    const reply =
-      chatId === undefined
-        ? await chats.startCompletion({ ...options, messages: toConversation(body.messages) })
-        : await chats.startTurn({ ...options, chatId, ...toNewTurn(body.messages) });
-    recordFacts(facts, reply);
+    // Before anything is accepted: a malformed conversation never counts against the rate limit.
+    const conversation = chatId === undefined ? toConversation(messages) : undefined;
+    const turn = chatId === undefined ? undefined : toNewTurn(messages);
+    const reply = await startReply(ctx, rateLimit, (context) =>
+      conversation !== undefined
+        ? chats.startCompletion({ ...options, ...context, messages: conversation })
+        : chats.startTurn({ ...options, ...context, chatId: chatId!, ...turn! }),
+    );
 
     const meta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: modelId(config, host) };
     if (body.stream === true) {
-      ctx.type = "text/event-stream";
-      ctx.set("Cache-Control", "no-cache");
-      ctx.set("X-Accel-Buffering", "no");
-      ctx.body = Readable.from(streamEvents(reply, meta, body), { objectMode: false });
+      streamBody(ctx, "text/event-stream", streamEvents(reply, meta, body));
     } else {
       await respondWhole(ctx, reply, meta);
     }
@@ -85,7 +81,7 @@ export function openaiRoutes(router: Router, deps: OpenAiRouteDeps): void {
 function resolveChatId(fromBody: string | undefined, fromHeader: string): string | undefined {
   const header = fromHeader === "" ? undefined : validate(chatIdSchema, fromHeader);
   if (fromBody !== undefined && header !== undefined && fromBody !== header) {
-    throw new BadRequestError("chat_id and the X-Chat-Id header name different chats.", "chat_id");
+    throw new DomainError("invalid_request", "chat_id and the X-Chat-Id header name different chats.", { param: "chat_id" });
   }
   return fromBody ?? header;
 }
@@ -107,9 +103,9 @@ function usage(result: GenerationResult) {
   };
 }
 
-async function respondWhole(ctx: Context, reply: TurnStream, meta: CompletionMeta): Promise<void> {
+async function respondWhole(ctx: Context, reply: ReplyStream, meta: CompletionMeta): Promise<void> {
   let content = "";
-  for await (const chunk of reply.chunks) content += chunk;
+  for await (const chunk of reply) content += chunk;
   const result = await reply.result;
   ctx.body = {
     ...meta,
@@ -120,7 +116,7 @@ async function respondWhole(ctx: Context, reply: TurnStream, meta: CompletionMet
 }
 
 async function* streamEvents(
-  reply: TurnStream,
+  reply: ReplyStream,
   meta: CompletionMeta,
   body: ChatCompletionRequest,
 ): AsyncGenerator<string, void, undefined> {
@@ -132,7 +128,7 @@ async function* streamEvents(
     ...(includeUsage ? { usage: null } : {}),
   });
   yield sseEvent(chunk({ role: "assistant", content: "" }, null));
-  for await (const text of reply.chunks) yield sseEvent(chunk({ content: text }, null));
+  for await (const text of reply) yield sseEvent(chunk({ content: text }, null));
   const result = await reply.result;
   yield sseEvent(chunk({}, finishReason(result)));
   if (includeUsage) yield sseEvent({ ...meta, object: "chat.completion.chunk", choices: [], usage: usage(result) });

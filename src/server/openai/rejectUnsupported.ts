@@ -1,50 +1,28 @@
-import { BadRequestError } from "../httpErrors.js";
-import type { ChatCompletionRequest } from "./chatCompletionSchema.js";
+import { DomainError } from "../../errors/DomainError.js";
+import type { ChatCompletionMessage, ChatCompletionRequest } from "../schemas/chatCompletionRequestSchema.js";
+import { hasToolCalls, UNSUPPORTED_FIELDS } from "./unsupportedFields.js";
 
-const isAbsent = (value: unknown) => value === undefined || value === null;
-const isEmpty = (value: unknown) =>
-  isAbsent(value) ||
-  (Array.isArray(value) && value.length === 0) ||
-  (typeof value === "object" && value !== null && Object.keys(value).length === 0);
+/** A message this server can render: no tool or function results, no tool calls. */
+export type SupportedMessage = ChatCompletionMessage & { role: "system" | "developer" | "user" | "assistant" };
 
-/** Each field the server does not implement, with the values that mean "not used" (accepted and ignored). */
-const UNSUPPORTED: ReadonlyArray<readonly [keyof ChatCompletionRequest, (value: unknown) => boolean, string]> = [
-  ["tools", isEmpty, "Tool calling is not supported."],
-  ["tool_choice", (value) => isAbsent(value) || value === "none", "Tool calling is not supported."],
-  ["functions", isEmpty, "Function calling is not supported."],
-  ["function_call", (value) => isAbsent(value) || value === "none", "Function calling is not supported."],
-  [
-    "response_format",
-    (value) => isAbsent(value) || (value as { type?: unknown }).type === "text",
-    'Only response_format {"type": "text"} is supported.',
-  ],
-  ["frequency_penalty", (value) => isAbsent(value) || value === 0, "frequency_penalty is not supported."],
-  ["presence_penalty", (value) => isAbsent(value) || value === 0, "presence_penalty is not supported."],
-  ["logprobs", (value) => isAbsent(value) || value === false, "logprobs is not supported."],
-  ["top_logprobs", (value) => isAbsent(value) || value === 0, "top_logprobs is not supported."],
-  ["logit_bias", isEmpty, "logit_bias is not supported."],
-  [
-    "modalities",
-    (value) => isAbsent(value) || (Array.isArray(value) && value.every((item) => item === "text")),
-    "Only the text modality is supported.",
-  ],
-  ["audio", isAbsent, "Audio output is not supported."],
-  ["prediction", isAbsent, "Predicted outputs are not supported."],
-  ["web_search_options", isAbsent, "Web search is not supported."],
-];
-
-/** Refuses, naming the field, anything the request asks for that this server cannot do. */
-export function rejectUnsupported(body: ChatCompletionRequest): void {
-  if (!isAbsent(body.n) && body.n !== 1) throw new BadRequestError("Only n=1 is supported.", "n");
-  for (const [field, accepted, message] of UNSUPPORTED) {
-    if (!accepted(body[field])) throw new BadRequestError(message, field);
+/**
+ * Refuses, naming the field, anything the request asks for that this server cannot do; returns its messages
+ * as the ones it can render.
+ */
+export function rejectUnsupported(body: ChatCompletionRequest): SupportedMessage[] {
+  if (body.n !== undefined && body.n !== null && body.n !== 1) {
+    throw new DomainError("invalid_request", "Only n=1 is supported.", { param: "n" });
   }
-  body.messages.forEach((message, index) => {
+  for (const { field, accepts, message } of UNSUPPORTED_FIELDS) {
+    if (!accepts((body as Record<string, unknown>)[field])) throw new DomainError("invalid_request", message, { param: field });
+  }
+  return body.messages.map((message, index) => {
     if (message.role === "tool" || message.role === "function") {
-      throw new BadRequestError(`Tool and function messages are not supported.`, `messages[${index}].role`);
+      throw new DomainError("invalid_request", "Tool and function messages are not supported.", { param: `messages[${index}].role` });
     }
-    if ((message as { tool_calls?: unknown }).tool_calls !== undefined && !isEmpty((message as { tool_calls?: unknown }).tool_calls)) {
-      throw new BadRequestError("Tool calls are not supported.", `messages[${index}].tool_calls`);
+    if (hasToolCalls(message)) {
+      throw new DomainError("invalid_request", "Tool calls are not supported.", { param: `messages[${index}].tool_calls` });
     }
+    return { ...message, role: message.role };
   });
 }

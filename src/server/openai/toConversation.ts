@@ -1,14 +1,14 @@
 import type { ChatHistoryItem } from "node-llama-cpp";
-import { BadRequestError } from "../httpErrors.js";
-import type { ChatCompletionMessage } from "./chatCompletionSchema.js";
+import { DomainError } from "../../errors/DomainError.js";
+import type { SupportedMessage } from "./rejectUnsupported.js";
 
-const textOf = (message: ChatCompletionMessage): string =>
+const textOf = (message: SupportedMessage): string =>
   typeof message.content === "string" ? message.content : (message.content ?? []).map((part) => part.text).join("\n");
 
 /** A stateless request: the whole conversation, which must end with the user's turn. */
-export function toConversation(messages: readonly ChatCompletionMessage[]): ChatHistoryItem[] {
+export function toConversation(messages: readonly SupportedMessage[]): ChatHistoryItem[] {
   const last = messages.at(-1);
-  if (last?.role !== "user") throw new BadRequestError("The last message must have the role 'user'.", "messages");
+  if (last?.role !== "user") throw new DomainError("invalid_request", "The last message must have the role 'user'.", { param: "messages" });
   return messages.map((message): ChatHistoryItem => {
     switch (message.role) {
       case "system":
@@ -18,9 +18,6 @@ export function toConversation(messages: readonly ChatCompletionMessage[]): Chat
         return { type: "user", text: textOf(message) };
       case "assistant":
         return { type: "model", response: [textOf(message)] };
-      case "tool":
-      case "function":
-        throw new BadRequestError("Tool and function messages are not supported.", "messages");
       default:
         return message.role satisfies never;
     }
@@ -31,13 +28,14 @@ export function toConversation(messages: readonly ChatCompletionMessage[]): Chat
  * A request that continues a stored chat: `messages` carries only the new turn, one user message, optionally
  * after a system message that replaces the session's system prompt.
  */
-export function toNewTurn(messages: readonly ChatCompletionMessage[]): { message: string; systemPrompt?: string } {
+export function toNewTurn(messages: readonly SupportedMessage[]): { message: string; systemPrompt?: string } {
   const users = messages.filter((message) => message.role === "user");
   const systems = messages.filter((message) => message.role === "system" || message.role === "developer");
   if (users.length !== 1 || messages.at(-1)?.role !== "user" || users.length + systems.length !== messages.length || systems.length > 1) {
-    throw new BadRequestError(
+    throw new DomainError(
+      "invalid_request",
       "With chat_id, messages carries only the new turn: one user message, optionally after one system message (the stored session supplies the history).",
-      "messages",
+      { param: "messages" },
     );
   }
   const system = systems[0];

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { RequestSchemas } from "../schemas.js";
+import { settings } from "../../config/settings.js";
+import type { RequestSchemas } from "../schemas/createRequestSchemas.js";
 import {
   chatCompletionChunkSchema,
   chatCompletionSchema,
@@ -141,7 +142,7 @@ function errorResponses(schema: Schema): Operation["responses"] {
     "400": error("Invalid input (the message names the field)."),
     "401": error("Missing or wrong API key."),
     "404": error("Unknown chat."),
-    "413": error("Body larger than MAX_BODY_BYTES."),
+    "413": error(`Body larger than ${settings.maxBodyBytes.name}.`),
     "415": error("Body is not JSON."),
     "429": error("Rate limited, or the chat is busy (see Retry-After)."),
     "503": error("The model is loading, or the server is shutting down (see Retry-After)."),

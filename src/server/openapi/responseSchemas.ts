@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { INTERRUPT_REASONS } from "../../sessions/Session.js";
 
 /** Response shapes, for the OpenAPI document only (responses are built by the routes, not parsed). */
 export const detailSchema = z.object({ detail: z.string() }).describe("A confirmation, or an error on the seed API's routes.");
@@ -12,7 +13,7 @@ export const historySchema = z.object({
       user: z.string(),
       assistant: z.string(),
       interrupted: z
-        .enum(["client_disconnected", "timeout", "shutdown", "error"])
+        .enum(INTERRUPT_REASONS)
         .optional()
         .describe("Present when the reply ended early; `assistant` holds the text produced until then."),
     }),

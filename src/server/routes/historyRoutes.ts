@@ -1,22 +1,20 @@
 import type Router from "@koa/router";
-import type { SessionStore } from "../../sessions/SessionStore.js";
-import type { ChatService } from "../ChatService.js";
-import { NotFoundError } from "../httpErrors.js";
+import type { ChatService } from "../../chat/ChatService.js";
 import type { RequestFacts } from "../middleware/requestLog.js";
-import { chatIdParamsSchema, systemPromptRequestSchema } from "../schemas.js";
+import { chatIdParamsSchema } from "../schemas/chatIdSchema.js";
+import { systemPromptRequestSchema } from "../schemas/chatRequestSchema.js";
 import { validate } from "../validate.js";
 
 /** The seed API's history management: list, read, set the system prompt, delete. */
-export function historyRoutes(router: Router, chats: ChatService, store: SessionStore): void {
+export function historyRoutes(router: Router, chats: ChatService): void {
   router.get("/chats", async (ctx) => {
-    ctx.body = { chat_ids: await store.listIds() };
+    ctx.body = { chat_ids: await chats.listChats() };
   });
 
   router.get("/history/:chat_id", async (ctx) => {
     const { chat_id } = validate(chatIdParamsSchema, ctx.params);
     (ctx.state["facts"] as RequestFacts).chatId = chat_id;
-    const session = await store.get(chat_id);
-    if (session === undefined) throw new NotFoundError(`Chat history '${chat_id}' not found.`);
+    const session = await chats.session(chat_id);
     // Only what the client sent and saw: token ids and the prompt window stay internal.
     ctx.body = {
       system_prompt: session.system_prompt,

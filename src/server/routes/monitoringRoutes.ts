@@ -1,5 +1,5 @@
 import type Router from "@koa/router";
-import type { ModelHost } from "../../llm/ModelHost.js";
+import type { ModelHost } from "../../chat/ModelHost.js";
 import type { Metrics } from "../../observability/Metrics.js";
 
 /** GET /health and GET /metrics. */

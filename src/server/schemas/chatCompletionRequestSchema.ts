@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { chatIdSchema } from "../schemas.js";
+import { settings } from "../../config/settings.js";
+import { UNSUPPORTED_FIELDS } from "../openai/unsupportedFields.js";
+import { chatIdSchema } from "./chatIdSchema.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 
@@ -10,9 +12,15 @@ const message = z.looseObject({
 });
 
 const tokenLimit = (limit: number) =>
-  z.int().min(1).max(limit, `must be at most ${limit} (LLAMA_MAX_TOKENS_LIMIT)`).nullable().optional();
+  z.int().min(1).max(limit, `must be at most ${limit} (${settings.maxTokensLimit.name})`).nullable().optional();
 
-const notSupported = (what: string) => z.unknown().optional().describe(`Not supported: ${what}`);
+/** Documentation-only entries for the fields the server refuses unless they ask for nothing. */
+const unsupported = Object.fromEntries(
+  UNSUPPORTED_FIELDS.map(({ field, feature, accepted }) => [
+    field,
+    z.unknown().optional().describe(`Not supported: ${feature} (${accepted} is accepted).`),
+  ]),
+);
 
 /**
  * OpenAI's chat completion request, as far as this server implements it. Unknown fields are ignored, as
@@ -36,20 +44,7 @@ export function chatCompletionRequestSchema(limits: { maxTokensLimit: number }) 
       .optional()
       .describe("Extension: continue this stored chat session (also the X-Chat-Id header); messages then carry only the new turn."),
     user: z.string().optional(),
-    tools: notSupported("tool calling (an empty list is accepted)."),
-    tool_choice: notSupported('tool calling ("none" is accepted).'),
-    functions: notSupported("function calling."),
-    function_call: notSupported("function calling."),
-    response_format: notSupported('structured output ({"type": "text"} is accepted).'),
-    frequency_penalty: notSupported("penalties (0 is accepted)."),
-    presence_penalty: notSupported("penalties (0 is accepted)."),
-    logprobs: notSupported("log probabilities (false is accepted)."),
-    top_logprobs: notSupported("log probabilities (0 is accepted)."),
-    logit_bias: notSupported("logit bias (an empty object is accepted)."),
-    modalities: notSupported('audio (["text"] is accepted).'),
-    audio: notSupported("audio output."),
-    prediction: notSupported("predicted outputs."),
-    web_search_options: notSupported("web search."),
+    ...unsupported,
   });
 }
 
