@@ -130,8 +130,8 @@ async function send(text) {
   const mine = conversation.addUser(text);
   const reply = conversation.startReply();
   const clock = new ReplyClock(performance.now());
-  /** @type {number | undefined} */
-  let tokens;
+  /** @type {import("./replyStats.js").ServerCount | undefined} */
+  let count;
   try {
     const body = await api.sendMessage(chat.id, text, controller.signal);
     sessionStorage.setItem(OPEN_CHAT, chat.id);
@@ -141,12 +141,10 @@ async function send(text) {
         reply.status(`${formatStats(clock, undefined)} · generating…`);
       }
       if (event.type === "text") reply.append(event.text);
-      if (event.type === "finish") clock.end(performance.now());
-      if (event.type === "usage") tokens = event.completionTokens;
+      if (event.type === "usage") count = { tokens: event.completionTokens, tokensPerSecond: event.tokensPerSecond };
     }
-    reply.finish(formatStats(clock, tokens));
+    reply.finish(formatStats(clock, count));
   } catch (error) {
-    clock.end(performance.now());
     if (clock.firstTextAt === undefined) {
       // Nothing was generated, so nothing was stored: the message goes back into the box to send again.
       mine.remove();

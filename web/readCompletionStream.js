@@ -4,7 +4,8 @@
 /**
  * @typedef {{ type: "text", text: string }
  *   | { type: "finish", reason: string }
- *   | { type: "usage", completionTokens: number }} CompletionEvent
+ *   | { type: "usage", completionTokens: number, tokensPerSecond: number | undefined }} CompletionEvent
+ * `tokensPerSecond` is the server's (llama.cpp's `timings.predicted_per_second`), absent for a one-token reply.
  */
 
 /** The stream ended without `data: [DONE]`: the server cut the reply short (timeout, shutdown, a failure). */
@@ -67,5 +68,8 @@ function* eventsOf(chunk) {
   const text = choice?.delta?.content;
   if (typeof text === "string" && text !== "") yield { type: "text", text };
   if (typeof choice?.finish_reason === "string") yield { type: "finish", reason: choice.finish_reason };
-  if (typeof chunk.usage?.completion_tokens === "number") yield { type: "usage", completionTokens: chunk.usage.completion_tokens };
+  if (typeof chunk.usage?.completion_tokens === "number") {
+    const rate = chunk.timings?.predicted_per_second;
+    yield { type: "usage", completionTokens: chunk.usage.completion_tokens, tokensPerSecond: typeof rate === "number" ? rate : undefined };
+  }
 }

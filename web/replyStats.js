@@ -2,8 +2,13 @@
 // No DOM: the unit tests run this file in Node.
 
 /**
- * When a reply's text arrived, measured in this browser (so the time to first token includes waiting for a
- * free slot and evaluating the prompt, as a user experiences it).
+ * @typedef {{ tokens: number, tokensPerSecond: number | undefined }} ServerCount
+ * The server's numbers for a reply that ran to its end: the stream's usage and llama.cpp-style timings.
+ */
+
+/**
+ * When a reply's first text arrived, measured in this browser: the time to first token as the user waits for
+ * it, queueing and prompt evaluation included.
  */
 export class ReplyClock {
   /** @param {number} sentAt performance.now() when the request was sent */
@@ -11,36 +16,28 @@ export class ReplyClock {
     this.sentAt = sentAt;
     /** @type {number | undefined} */
     this.firstTextAt = undefined;
-    /** @type {number | undefined} */
-    this.endedAt = undefined;
   }
 
   /** @param {number} now */
   text(now) {
     this.firstTextAt ??= now;
   }
-
-  /** @param {number} now */
-  end(now) {
-    this.endedAt ??= now;
-  }
 }
 
 /**
- * The line under a reply. Tokens are the server's count (the stream's usage); the rate is tokens after the
- * first over the time from the first to the last, as the server's own tokens/s metric computes it. A reply
- * without the server's count (stopped, cut short) shows the time to first token alone: no guessed numbers.
+ * The line under a reply. The token count and the rate are the server's, measured where the tokens are made:
+ * timed in the browser, a stream that the network delivers in bursts would show any rate at all. A reply
+ * without them (stopped, cut short) shows the time to first token alone: no guessed numbers.
  * @param {ReplyClock} clock
- * @param {number | undefined} tokens
+ * @param {ServerCount | undefined} count
  * @returns {string}
  */
-export function formatStats(clock, tokens) {
+export function formatStats(clock, count) {
   if (clock.firstTextAt === undefined) return "";
   const parts = [`first token ${seconds(clock.firstTextAt - clock.sentAt)}`];
-  if (tokens !== undefined) {
-    parts.push(tokens === 1 ? "1 token" : `${tokens} tokens`);
-    const span = (clock.endedAt ?? clock.firstTextAt) - clock.firstTextAt;
-    if (tokens > 1 && span > 0) parts.push(`${((tokens - 1) / (span / 1000)).toFixed(1)} tokens/s`);
+  if (count !== undefined) {
+    parts.push(count.tokens === 1 ? "1 token" : `${count.tokens} tokens`);
+    if (count.tokensPerSecond !== undefined) parts.push(`${count.tokensPerSecond.toFixed(1)} tokens/s`);
   }
   return parts.join(" · ");
 }

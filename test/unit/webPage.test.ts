@@ -32,13 +32,13 @@ describe("readCompletionStream", () => {
       delta("Hé") +
       delta("llo\n\nworld") +
       event({ choices: [{ index: 0, delta: {}, finish_reason: "stop" }] }) +
-      event({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } }) +
+      event({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 }, timings: { predicted_per_second: 41.5 } }) +
       "data: [DONE]\n\n";
     const expected = [
       { type: "text", text: "Hé" },
       { type: "text", text: "llo\n\nworld" },
       { type: "finish", reason: "stop" },
-      { type: "usage", completionTokens: 3 },
+      { type: "usage", completionTokens: 3, tokensPerSecond: 41.5 },
     ];
     expect(await eventsOf(bodyOf(wire))).toEqual(expected);
     // Split inside the two bytes of "é", inside a JSON object, and between the two newlines that end an event.
@@ -68,21 +68,19 @@ describe("readCompletionStream", () => {
 });
 
 describe("formatStats", () => {
-  it("shows the time to first token, the server's token count, and tokens after the first per second", () => {
+  it("shows the time to the first text, and the server's token count and rate", () => {
     const clock = new ReplyClock(1000);
     clock.text(1250);
     clock.text(1300);
-    clock.end(3250);
-    expect(formatStats(clock, 41)).toBe("first token 0.25 s · 41 tokens · 20.0 tokens/s");
+    expect(formatStats(clock, { tokens: 41, tokensPerSecond: 20.04 })).toBe("first token 0.25 s · 41 tokens · 20.0 tokens/s");
   });
 
-  it("shows no count and no rate without the server's count, and nothing before any text", () => {
+  it("shows no count and no rate without the server's, and nothing before any text", () => {
     const clock = new ReplyClock(0);
     expect(formatStats(clock, undefined)).toBe("");
     clock.text(12_345);
-    clock.end(20_000);
     expect(formatStats(clock, undefined)).toBe("first token 12.3 s");
-    expect(formatStats(clock, 1)).toBe("first token 12.3 s · 1 token");
+    expect(formatStats(clock, { tokens: 1, tokensPerSecond: undefined })).toBe("first token 12.3 s · 1 token");
   });
 });
 
