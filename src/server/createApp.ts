@@ -10,8 +10,8 @@ import { ChatMutex } from "../sessions/ChatMutex.js";
 import type { SessionStore } from "../sessions/SessionStore.js";
 import type { ApiKeys } from "./auth/ApiKeys.js";
 import { AuthFailureLimiter } from "./limits/AuthFailureLimiter.js";
-import { BoundedMap } from "./limits/BoundedMap.js";
 import { chatRateLimit } from "./limits/chatRateLimit.js";
+import { MemoryWindowCounter } from "./limits/MemoryWindowCounter.js";
 import { errorHandler } from "./middleware/errorHandler.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { jsonBody } from "./middleware/jsonBody.js";
@@ -52,12 +52,9 @@ export function createApp(deps: AppDeps): App {
   const { config, host, store, keys, metrics, logger } = deps;
   const koa = new Koa({ proxy: config.trustProxy });
   const chats = new ChatService({ config, host, store, mutex: new ChatMutex(), metrics, logger });
-  const rateLimit = chatRateLimit({
-    perHour: config.chatsPerHour,
-    db: new BoundedMap(MAX_LIMIT_ENTRIES),
-    metrics,
-  });
-  const authFailures = new AuthFailureLimiter(config.authFailuresPerHour, new BoundedMap(MAX_LIMIT_ENTRIES));
+  const counter = new MemoryWindowCounter(60 * 60, MAX_LIMIT_ENTRIES);
+  const rateLimit = chatRateLimit({ perHour: config.chatsPerHour, counter, metrics });
+  const authFailures = new AuthFailureLimiter(config.authFailuresPerHour, counter);
 
   const schemas = createRequestSchemas(config);
 

@@ -15,7 +15,7 @@ describe.skipIf(!chromiumAvailable())("the chat page, in chromium, on the real r
   /** A fresh server (so a fresh origin: empty sessionStorage) and the page, signed in. */
   async function start(): Promise<void> {
     // Paused once the reply has a letter or digit in it, so that there is text to see.
-    gated = new GatedRunner(suite.runner, 1, /[A-Za-z0-9]/);
+    gated = new GatedRunner(suite.runner, 1, false, /[A-Za-z0-9]/);
     server = await startTestServer({ runner: gated, env: { LLAMA_MAX_TOKENS: "12" } });
     chat = await openChatPage(suite.browser.context, server);
     await chat.enterKey(TEST_KEY);

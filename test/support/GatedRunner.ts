@@ -4,7 +4,7 @@ import { DelegatingRunner } from "./DelegatingRunner.js";
 
 /**
  * The real runner, paused after its first `pauseAfter` chunks until `open()` (or until the request's signal
- * aborts): lets a test act while a reply is provably still being generated. `ignoreEos` is forced so that
+ * aborts, unless `holdThroughAbort`): lets a test act while a reply is provably still being generated. `ignoreEos` is forced so that
  * the random test model cannot end the reply before the pause. With `pauseOnceTextMatches`, the pause waits
  * until the text so far also matches it (for a test that must see visible text, not a lone space).
  */
@@ -26,6 +26,8 @@ export class GatedRunner extends DelegatingRunner {
   constructor(
     inner: Runner,
     private readonly pauseAfter = 1,
+    /** Stay paused after an abort too, until open(): a reply that provably outlives its request's signal. */
+    private readonly holdThroughAbort = false,
     private readonly pauseOnceTextMatches?: RegExp,
   ) {
     super(inner);
@@ -50,7 +52,7 @@ export class GatedRunner extends DelegatingRunner {
         for await (const chunk of inner) {
           if (self.pauseDue()) {
             self.paused = true;
-            await Promise.race([self.gate, aborted]);
+            await (self.holdThroughAbort ? self.gate : Promise.race([self.gate, aborted]));
           }
           self.chunksProduced += 1;
           self.text += chunk;
