@@ -7,16 +7,20 @@ export interface GateOptions {
   pauseAfter?: number;
   /** Stay paused after the request's signal aborts too, until open(): a reply that outlives its signal. */
   holdThroughAbort?: boolean;
+  /** Pause only once the text so far also matches this (for a test that must see visible text, not a lone space). */
+  pauseOnceTextMatches?: RegExp;
 }
 
 /**
- * The real runner, paused after its first `pauseAfter` chunks until `open()` (or until the request's signal
- * aborts, unless told otherwise): lets a test act while a reply is provably still being generated.
+ * The real runner, paused (once) after its first `pauseAfter` chunks until `open()` (or until the request's
+ * signal aborts, unless told otherwise): lets a test act while a reply is provably still being generated.
  * `ignoreEos` is forced so that the random test model cannot end the reply before the pause.
  */
 export class GatedRunner extends DelegatingRunner {
   chunksProduced = 0;
   finished = false;
+  /** The text produced so far, over every generation. */
+  text = "";
   /** The real runner's result for the latest generation. */
   lastResult: Promise<GenerationResult> | undefined;
   private release!: () => void;
@@ -27,38 +31,39 @@ export class GatedRunner extends DelegatingRunner {
   private atGate!: () => void;
   /** Resolves once a generation waits at the gate. */
   readonly paused = new Promise<void>((resolve) => (this.atGate = resolve));
-  private readonly pauseAfter: number;
+  private hasPaused = false;
+  private readonly options: GateOptions;
 
-  constructor(
-    inner: Runner,
-    pauseAfterOrOptions: number | GateOptions = {},
-  ) {
+  constructor(inner: Runner, pauseAfterOrOptions: number | GateOptions = {}) {
     super(inner);
     this.options = typeof pauseAfterOrOptions === "number" ? { pauseAfter: pauseAfterOrOptions } : pauseAfterOrOptions;
-    this.pauseAfter = this.options.pauseAfter ?? 1;
   }
-
-  private readonly options: GateOptions;
 
   open(): void {
     this.release();
   }
 
+  private pauseDue(): boolean {
+    const { pauseAfter = 1, pauseOnceTextMatches } = this.options;
+    return !this.hasPaused && this.chunksProduced >= pauseAfter && (pauseOnceTextMatches?.test(this.text) ?? true);
+  }
+
   override generate(prompt: Prompt, options: GenerateOptions): Generation {
-    const { signal } = options;
     const inner = this.inner.generate(prompt, { ...options, ignoreEos: true });
     this.lastResult = inner.result;
     const self = this;
-    const aborted = new Promise<void>((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }));
+    const aborted = new Promise<void>((resolve) => options.signal?.addEventListener("abort", () => resolve(), { once: true }));
     return {
       result: inner.result,
       async *[Symbol.asyncIterator]() {
         for await (const chunk of inner) {
-          if (self.chunksProduced === self.pauseAfter) {
+          if (self.pauseDue()) {
+            self.hasPaused = true;
             self.atGate();
             await (self.options.holdThroughAbort === true ? self.gate : Promise.race([self.gate, aborted]));
           }
           self.chunksProduced += 1;
+          self.text += chunk;
           if (self.chunksProduced === 1) self.firstChunk();
           yield chunk;
         }

@@ -13,6 +13,7 @@ import { ownerOf, startReply, streamBody } from "../routes/startReply.js";
 import type { ChatCompletionRequest, chatCompletionRequestSchema } from "../schemas/chatCompletionRequestSchema.js";
 import { chatIdSchema } from "../schemas/chatIdSchema.js";
 import { validate } from "../validate.js";
+import { llamaCppTimings } from "./llamaCppTimings.js";
 import { rejectUnsupported } from "./rejectUnsupported.js";
 import { SSE_DONE, sseEvent } from "./sse.js";
 import { toConversation, toNewTurn } from "./toConversation.js";
@@ -79,7 +80,7 @@ export function openaiRoutes(router: Router, deps: OpenAiRouteDeps): void {
 
 /** The body's chat_id or the X-Chat-Id header (the one place that decides); both, differing, is a 400. */
 function resolveChatId(fromBody: string | undefined, fromHeader: string): string | undefined {
-  const header = fromHeader === "" ? undefined : validate(chatIdSchema, fromHeader);
+  const header = fromHeader === "" ? undefined : validate(chatIdSchema, fromHeader, "The X-Chat-Id header");
   if (fromBody !== undefined && header !== undefined && fromBody !== header) {
     throw new DomainError("invalid_request", "chat_id and the X-Chat-Id header name different chats.", { param: "chat_id" });
   }
@@ -112,6 +113,7 @@ async function respondWhole(ctx: Context, reply: ReplyStream, meta: CompletionMe
     object: "chat.completion",
     choices: [{ index: 0, message: { role: "assistant", content }, logprobs: null, finish_reason: finishReason(result) }],
     usage: usage(result),
+    timings: llamaCppTimings(result),
   };
 }
 
@@ -131,6 +133,8 @@ async function* streamEvents(
   for await (const text of reply) yield sseEvent(chunk({ content: text }, null));
   const result = await reply.result;
   yield sseEvent(chunk({}, finishReason(result)));
-  if (includeUsage) yield sseEvent({ ...meta, object: "chat.completion.chunk", choices: [], usage: usage(result) });
+  if (includeUsage) {
+    yield sseEvent({ ...meta, object: "chat.completion.chunk", choices: [], usage: usage(result), timings: llamaCppTimings(result) });
+  }
   yield SSE_DONE;
 }
