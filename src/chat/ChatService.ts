@@ -10,7 +10,9 @@ import type { ChatMutex } from "../sessions/ChatMutex.js";
 import { emptySession, type Session, type Turn } from "../sessions/Session.js";
 import type { SessionStore } from "../sessions/SessionStore.js";
 import type { ModelHost } from "./ModelHost.js";
+import { ReplyFormat, type ResponseFormat, type ToolsRequest } from "./ReplyFormat.js";
 import { ReplyStream, type ReplyHooks } from "./ReplyStream.js";
+import { replyPart } from "./replyPart.js";
 import { TurnTracker, type TurnLifetime } from "./TurnTracker.js";
 
 export interface ChatServiceDeps {
@@ -34,6 +36,8 @@ export interface GenerationRequest {
   clientGone: AbortSignal;
   /** Called once the request is accepted for generation, before any token: where the rate limit counts. */
   admit?: () => Promise<void>;
+  /** What the reply must be (JSON, tool calls); plain text by default. */
+  format?: ReplyFormat | undefined;
 }
 
 /** A turn of a stored chat: the session supplies the history and the turn is saved. */
@@ -128,12 +132,18 @@ export class ChatService {
     try {
       const runner = this.deps.host.require();
       const maxTokens = request.maxTokens ?? this.deps.config.maxTokens;
-      const built = buildConversationPrompt(runner, request.messages, maxTokens, (context, reply) =>
-        this.recentReplies.recall(context, reply),
+      const format = request.format ?? ReplyFormat.text();
+      const built = buildConversationPrompt(
+        runner,
+        request.messages,
+        maxTokens,
+        (context, part) => this.recentReplies.recall(context, part),
+        format.functions,
       );
       return await this.generate(runner, built, request, lifetime, held, async (reply, interrupted, tokens) => {
-        // What a stateless client will resend with its next request: this reply, after these messages.
-        if (interrupted === undefined && tokens !== undefined) this.recentReplies.remember(request.messages, reply, tokens);
+        // What a stateless client will resend with its next request: this reply (text and calls), after these messages.
+        if (interrupted !== undefined || tokens === undefined) return;
+        this.recentReplies.remember(request.messages, replyPart(format.parse(reply)), { text: reply, tokens });
       });
     } catch (error) {
       held.release();
@@ -153,14 +163,17 @@ export class ChatService {
     const { config, metrics, logger } = this.deps;
     await request.admit?.();
     const seed = request.seed ?? config.seed;
+    const format = request.format ?? ReplyFormat.text();
+    const stop = [...(request.stop ?? []), ...format.stops];
     const options: GenerateOptions = {
       maxTokens: request.maxTokens ?? config.maxTokens,
       temperature: request.temperature ?? config.temperature,
       signal: lifetime.signal,
       ...(seed === undefined ? {} : { seed }),
       ...(request.topP === undefined ? {} : { topP: request.topP }),
-      ...(request.stop === undefined ? {} : { stop: request.stop }),
+      ...(stop.length === 0 ? {} : { stop }),
       ...(request.ignoreEos === undefined ? {} : { ignoreEos: request.ignoreEos }),
+      ...(format.grammar === undefined ? {} : { grammar: format.grammar }),
     };
     return ReplyStream.start(runner.generate(built.prompt, options), built.promptTokens, {
       signal: lifetime.signal,
@@ -169,6 +182,15 @@ export class ChatService {
       finished,
       release: () => held.release(),
     });
+  }
+
+  /**
+   * Resolves what a reply must be against the served model (its chat template's tool-call syntax), before the
+   * request is admitted: a schema the grammar cannot enforce is refused here.
+   */
+  replyFormat(spec: { responseFormat?: ResponseFormat | undefined; tools?: ToolsRequest | undefined }): ReplyFormat {
+    if (spec.tools !== undefined) return ReplyFormat.tools(this.deps.host.require(), spec.tools);
+    return spec.responseFormat === undefined ? ReplyFormat.text() : ReplyFormat.json(spec.responseFormat);
   }
 
   listChats(): Promise<string[]> {
