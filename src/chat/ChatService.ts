@@ -7,12 +7,14 @@ import { RecentReplies } from "../llm/RecentReplies.js";
 import type { GenerateOptions, Runner } from "../llm/Runner.js";
 import type { Metrics } from "../observability/Metrics.js";
 import type { ChatMutex } from "../sessions/ChatMutex.js";
-import { emptySession, type Session, type Turn } from "../sessions/Session.js";
-import type { SessionStore } from "../sessions/SessionStore.js";
+import { emptyMeta, type ChatMeta, type Session, type Turn } from "../sessions/Session.js";
+import type { ChatKey, ChatPage, SessionStore } from "../sessions/SessionStore.js";
+import { AdmissionGate } from "./AdmissionGate.js";
+import { Holdings } from "./Holdings.js";
 import type { ModelHost } from "./ModelHost.js";
 import { ReplyFormat, type ResponseFormat, type ToolsRequest } from "./ReplyFormat.js";
-import { ReplyStream, type ReplyHooks } from "./ReplyStream.js";
 import { replyPart } from "./replyPart.js";
+import { ReplyStream, type ReplyHooks } from "./ReplyStream.js";
 import { TurnTracker, type TurnLifetime } from "./TurnTracker.js";
 
 export interface ChatServiceDeps {
@@ -34,15 +36,19 @@ export interface GenerationRequest {
   ignoreEos?: boolean | undefined;
   /** Aborts when the client goes away; timeout and shutdown are the service's own. */
   clientGone: AbortSignal;
-  /** Called once the request is accepted for generation, before any token: where the rate limit counts. */
-  admit?: () => Promise<void>;
+  /** Resolves when the response has ended: true when the client got all of it (see ReplyHooks.delivered). */
+  delivered?: Promise<boolean> | undefined;
+  /**
+   * Counts the request against the rate limit, before anything is done for it (so that a client over its
+   * limit costs nothing), and returns how to give the count back: a request refused after all never counts.
+   */
+  admit?: () => Promise<() => void>;
   /** What the reply must be (JSON, tool calls); plain text by default. */
   format?: ReplyFormat | undefined;
 }
 
 /** A turn of a stored chat: the session supplies the history and the turn is saved. */
-export interface TurnRequest extends GenerationRequest {
-  chatId: string;
+export interface TurnRequest extends GenerationRequest, ChatKey {
   message: string;
   /** Replaces the session's system prompt (and is saved with the turn) when given. */
   systemPrompt?: string | undefined;
@@ -53,17 +59,11 @@ export interface CompletionRequest extends GenerationRequest {
   messages: readonly ChatHistoryItem[];
 }
 
-/** What a turn holds until it ends, released in reverse order, once. */
-class Holdings {
-  private readonly releases: Array<() => void> = [];
-
-  add(release: () => void): void {
-    this.releases.push(release);
-  }
-
-  release(): void {
-    for (const release of this.releases.splice(0).reverse()) release();
-  }
+/** A turn's prompt and what its chat's meta becomes once the turn is stored at `index`. */
+interface TurnPlan {
+  built: BuiltPrompt;
+  index: number;
+  meta: ChatMeta;
 }
 
 /**
@@ -72,53 +72,60 @@ class Holdings {
  */
 export class ChatService {
   private readonly turns: TurnTracker;
+  private readonly gate: AdmissionGate;
   /** Stateless replies generated lately, so that a client resending one gets the tokens it was generated as. */
   private readonly recentReplies = new RecentReplies(256);
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.turns = new TurnTracker(deps.config.requestTimeoutSeconds * 1000);
+    this.gate = new AdmissionGate(() => deps.host.capacity);
   }
 
   /** The prompt a turn would evaluate, exactly as the runner sees it; nothing is generated or stored. */
-  async dryRun(chatId: string, message: string, maxTokens?: number): Promise<{ prompt: string; promptTokens: number }> {
+  async dryRun(key: ChatKey, message: string, maxTokens?: number): Promise<{ prompt: string; promptTokens: number }> {
     const runner = this.deps.host.require();
-    const session = (await this.deps.store.get(chatId)) ?? emptySession();
-    const built = buildPrompt(runner, session, message, maxTokens ?? this.deps.config.maxTokens);
+    const { built } = await this.plan(runner, key, message, maxTokens ?? this.deps.config.maxTokens, undefined);
     return { prompt: runner.showPrompt(built.prompt), promptTokens: built.promptTokens };
   }
 
-  /** Starts a turn on a stored chat and waits for its first chunk; the turn is saved when the reply ends. */
+  /** Starts a turn on a stored chat and waits for its first chunk; the turn is saved as the reply goes. */
   async startTurn(request: TurnRequest): Promise<ReplyStream> {
     const { config, store, mutex, metrics } = this.deps;
-    const lifetime = this.turns.begin(request.clientGone);
+    const key: ChatKey = { owner: request.owner, chatId: request.chatId };
     const held = new Holdings();
+    const lifetime = this.turns.begin(request.clientGone);
     held.add(() => lifetime.end());
+    let refund: (() => void) | undefined;
     try {
       const runner = this.deps.host.require();
-      if (mutex.users(request.chatId) > config.maxWaitingPerChat) {
+      if (mutex.users(lockName(key)) > config.maxWaitingPerChat) {
         throw new DomainError(
           "chat_busy",
           `Chat '${request.chatId}' is busy: ${config.maxWaitingPerChat} requests are already waiting for it.`,
           { retryAfterSeconds: 5 },
         );
       }
+      refund = await request.admit?.();
       metrics.chatLockWaiting.inc();
-      held.add(await mutex.acquire(request.chatId, lifetime.signal).finally(() => metrics.chatLockWaiting.dec()));
-      const stored = (await store.get(request.chatId)) ?? emptySession();
-      const session =
-        request.systemPrompt === undefined || request.systemPrompt === stored.system_prompt
-          ? stored
-          : { ...stored, system_prompt: request.systemPrompt, windowStart: 0 };
-      const built = buildPrompt(runner, session, request.message, request.maxTokens ?? config.maxTokens);
-      return await this.generate(runner, built, request, lifetime, held, async (assistant, interrupted, tokens) => {
-        // A turn that ended early is kept if it produced any text: nothing the client saw is lost.
-        if (interrupted !== undefined && assistant === "") return;
-        const turn: Turn = { user: request.message, assistant };
-        if (interrupted !== undefined) turn.interrupted = interrupted;
-        if (tokens !== undefined) turn.tokens = { model: runner.modelFingerprint, ids: [...tokens] };
-        await store.set(request.chatId, { ...session, history: [...session.history, turn], windowStart: built.windowStart });
+      held.add(await mutex.acquire(lockName(key), lifetime.signal).finally(() => metrics.chatLockWaiting.dec()));
+      held.add(this.gate.enter());
+      const maxTokens = request.maxTokens ?? config.maxTokens;
+      const { built, index, meta } = await this.plan(runner, key, request.message, maxTokens, request.systemPrompt);
+      const turnOf = (assistant: string): Turn => ({ user: request.message, assistant });
+      return await this.generate(runner, built, request, lifetime, held, {
+        // Marked "crash" while it runs: if the process dies, that is what it was; hidden from readers meanwhile.
+        progress: (assistant) => store.saveTurn(key, index, { ...turnOf(assistant), interrupted: "crash" }, { ...meta, pending: index }),
+        finished: async (assistant, interrupted, tokens) => {
+          // A turn that ended early is kept if it produced any text: nothing the client saw is lost.
+          if (interrupted !== undefined && assistant === "") return;
+          const turn = turnOf(assistant);
+          if (interrupted !== undefined) turn.interrupted = interrupted;
+          if (tokens !== undefined) turn.tokens = { model: runner.modelFingerprint, ids: [...tokens] };
+          await store.saveTurn(key, index, turn, meta);
+        },
       });
     } catch (error) {
+      refund?.();
       held.release();
       throw error;
     }
@@ -126,11 +133,14 @@ export class ChatService {
 
   /** A stateless completion over the conversation the client sent; nothing is stored. */
   async startCompletion(request: CompletionRequest): Promise<ReplyStream> {
-    const lifetime = this.turns.begin(request.clientGone);
     const held = new Holdings();
+    const lifetime = this.turns.begin(request.clientGone);
     held.add(() => lifetime.end());
+    let refund: (() => void) | undefined;
     try {
       const runner = this.deps.host.require();
+      refund = await request.admit?.();
+      held.add(this.gate.enter());
       const maxTokens = request.maxTokens ?? this.deps.config.maxTokens;
       const format = request.format ?? ReplyFormat.text();
       const built = buildConversationPrompt(
@@ -140,28 +150,50 @@ export class ChatService {
         (context, part) => this.recentReplies.recall(context, part),
         format.functions,
       );
-      return await this.generate(runner, built, request, lifetime, held, async (reply, interrupted, tokens) => {
-        // What a stateless client will resend with its next request: this reply (text and calls), after these messages.
-        if (interrupted !== undefined || tokens === undefined) return;
-        this.recentReplies.remember(request.messages, replyPart(format.parse(reply)), { text: reply, tokens });
+      return await this.generate(runner, built, request, lifetime, held, {
+        finished: async (reply, interrupted, tokens) => {
+          // What a stateless client will resend with its next request: this reply (text and calls), after these messages.
+          if (interrupted !== undefined || tokens === undefined) return;
+          this.recentReplies.remember(request.messages, replyPart(format.parse(reply)), { text: reply, tokens });
+        },
       });
     } catch (error) {
+      refund?.();
       held.release();
       throw error;
     }
   }
 
-  /** Admits the request, starts the runner and waits for the first chunk; the stream then owns `held`. */
+  /**
+   * Reads what the prompt needs (the window's turns, or all of them when the system prompt changes, which
+   * starts the window again) and builds the prompt for the turn that will be stored next.
+   */
+  private async plan(runner: Runner, key: ChatKey, message: string, maxTokens: number, systemPrompt: string | undefined): Promise<TurnPlan> {
+    const window = (await this.deps.store.window(key)) ?? { meta: emptyMeta(), turns: [] };
+    const { meta } = window;
+    const changed = systemPrompt !== undefined && systemPrompt !== meta.system_prompt;
+    const turns = changed ? ((await this.deps.store.get(key))?.history ?? []) : window.turns;
+    const windowStart = changed ? 0 : meta.windowStart;
+    const system_prompt = changed ? systemPrompt : meta.system_prompt;
+    const built = buildPrompt(runner, { system_prompt, history: turns }, message, maxTokens);
+    return {
+      built,
+      index: meta.turnCount,
+      // A pending turn left by a process that died stays, as it was saved: marked "crash".
+      meta: { system_prompt, windowStart: windowStart + built.windowStart, turnCount: meta.turnCount + 1 },
+    };
+  }
+
+  /** Starts the runner and waits for the first chunk; the stream then owns `held`. */
   private async generate(
     runner: Runner,
     built: BuiltPrompt,
     request: GenerationRequest,
     lifetime: TurnLifetime,
     held: Holdings,
-    finished: ReplyHooks["finished"],
+    hooks: Pick<ReplyHooks, "finished" | "progress">,
   ): Promise<ReplyStream> {
     const { config, metrics, logger } = this.deps;
-    await request.admit?.();
     const seed = request.seed ?? config.seed;
     const format = request.format ?? ReplyFormat.text();
     const stop = [...(request.stop ?? []), ...format.stops];
@@ -176,10 +208,11 @@ export class ChatService {
       ...(format.grammar === undefined ? {} : { grammar: format.grammar }),
     };
     return ReplyStream.start(runner.generate(built.prompt, options), built.promptTokens, {
+      ...hooks,
       signal: lifetime.signal,
+      delivered: request.delivered,
       logger,
       metrics,
-      finished,
       release: () => held.release(),
     });
   }
@@ -193,31 +226,33 @@ export class ChatService {
     return spec.responseFormat === undefined ? ReplyFormat.text() : ReplyFormat.json(spec.responseFormat);
   }
 
-  listChats(): Promise<string[]> {
-    return this.deps.store.listIds();
+  listChats(owner: string, page?: ChatPage): Promise<string[]> {
+    return this.deps.store.listIds(owner, page);
   }
 
-  /** A chat's stored session; not_found when there is none. */
-  async session(chatId: string): Promise<Session> {
-    const session = await this.deps.store.get(chatId);
-    if (session === undefined) throw new DomainError("not_found", `Chat history '${chatId}' not found.`);
-    return session;
+  /** A chat's stored session as its owner may see it; not_found when there is none. */
+  async session(key: ChatKey): Promise<Session> {
+    const [session, meta] = await Promise.all([this.deps.store.get(key), this.deps.store.meta(key)]);
+    if (session === undefined) throw new DomainError("not_found", `Chat history '${key.chatId}' not found.`);
+    // A reply still being generated is not part of the history yet; one whose process died is, as "crash".
+    const running = meta?.pending !== undefined && this.deps.mutex.users(lockName(key)) > 0;
+    return running ? { ...session, history: session.history.filter((_, index) => index !== meta.pending) } : session;
   }
 
-  async setSystemPrompt(chatId: string, systemPrompt: string | null): Promise<void> {
-    const release = await this.deps.mutex.acquire(chatId);
+  async setSystemPrompt(key: ChatKey, systemPrompt: string | null): Promise<void> {
+    const release = await this.deps.mutex.acquire(lockName(key));
     try {
-      const session = (await this.deps.store.get(chatId)) ?? emptySession();
-      await this.deps.store.set(chatId, { ...session, system_prompt: systemPrompt });
+      const meta = (await this.deps.store.meta(key)) ?? emptyMeta();
+      await this.deps.store.setMeta(key, { ...meta, system_prompt: systemPrompt });
     } finally {
       release();
     }
   }
 
-  async delete(chatId: string): Promise<void> {
-    const release = await this.deps.mutex.acquire(chatId);
+  async delete(key: ChatKey): Promise<void> {
+    const release = await this.deps.mutex.acquire(lockName(key));
     try {
-      if (!(await this.deps.store.delete(chatId))) throw new DomainError("not_found", `Chat history '${chatId}' not found.`);
+      if (!(await this.deps.store.delete(key))) throw new DomainError("not_found", `Chat history '${key.chatId}' not found.`);
     } finally {
       release();
     }
@@ -228,3 +263,6 @@ export class ChatService {
     return this.turns.drain(graceMs);
   }
 }
+
+/** One lock per chat of one owner. */
+const lockName = ({ owner, chatId }: ChatKey): string => `${owner}/${chatId}`;

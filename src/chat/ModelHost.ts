@@ -27,6 +27,11 @@ export class ModelHost {
     return this.runner?.kind;
   }
 
+  /** Requests the runner takes at once (see Runner.capacity); no limit before it has loaded. */
+  get capacity(): number {
+    return this.runner?.capacity ?? Infinity;
+  }
+
   /** Requests waiting for the model now. */
   get queueDepth(): number {
     return this.runner?.queueDepth ?? 0;

@@ -11,8 +11,16 @@ export interface ReplyHooks {
   logger: Logger;
   metrics: Metrics;
   /**
+   * Resolves once the response has ended: true when the client was sent all of it (its terminating chunk
+   * included), false when it was cut. Absent: a reply read to its end is delivered.
+   */
+  delivered?: Promise<boolean> | undefined;
+  /** The text sent so far, while the reply runs: at its first chunk, then about once a second. */
+  progress?: (reply: string) => Promise<void>;
+  /**
    * Called once the reply has ended, however it ended: the text the client was sent, why it ended early
-   * (undefined when it ran to its end) and, for a complete reply, the tokens it was generated as.
+   * (undefined when it ran to its end and was delivered) and, for a complete reply, the tokens it was
+   * generated as.
    */
   finished: (reply: string, interrupted: InterruptReason | undefined, tokens: readonly Token[] | undefined) => Promise<void>;
   /** Releases what the turn holds; called exactly once, last, even when saving failed. */
@@ -29,6 +37,12 @@ export class ReplyStream implements AsyncIterable<string> {
   private taken = false;
   private reading = false;
   private ending: Promise<InterruptReason | undefined> | undefined;
+  /** Progress saves, one after another; the final save waits for them. */
+  private saving: Promise<void> = Promise.resolve();
+  private savedAt = -Infinity;
+  private markEnded!: () => void;
+  /** Resolves once the reply has ended and what was sent is saved (before its delivery is known). */
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
 
   private constructor(
     private readonly first: IteratorResult<string>,
@@ -41,7 +55,13 @@ export class ReplyStream implements AsyncIterable<string> {
   ) {
     // A client that leaves before the response began reading would otherwise leave the turn held for good: a
     // stream that is destroyed unread never runs an async generator's `finally`.
-    hooks.signal.addEventListener("abort", () => void (this.reading ? undefined : this.cancel()), { once: true });
+    if (hooks.signal.aborted) void this.cancel();
+    else hooks.signal.addEventListener("abort", () => void (this.reading ? undefined : this.cancel()), { once: true });
+  }
+
+  /** The turn's signal: aborts when the client leaves, the request times out, or shutdown cuts the reply. */
+  get signal(): AbortSignal {
+    return this.hooks.signal;
   }
 
   /**
@@ -95,6 +115,7 @@ export class ReplyStream implements AsyncIterable<string> {
       let next = this.first;
       while (next.done !== true) {
         this.sent += next.value;
+        this.saveProgress();
         yield next.value;
         next = await this.rest.next();
       }
@@ -113,29 +134,67 @@ export class ReplyStream implements AsyncIterable<string> {
     }
   }
 
-  /** The one end of every reply: stops the runner, records, saves, releases. Runs once; later calls share it. */
+  /** Saves what was sent at the first chunk and then at most once a second, never two saves at once. */
+  private saveProgress(): void {
+    const { progress } = this.hooks;
+    const now = performance.now();
+    if (progress === undefined || now - this.savedAt < PROGRESS_INTERVAL_MS) return;
+    this.savedAt = now;
+    const reply = this.sent;
+    this.saving = this.saving
+      .then(() => progress(reply))
+      .catch((error: unknown) => this.hooks.logger.warn({ err: error }, "could not save a reply in progress"));
+  }
+
+  /**
+   * The one end of every reply: stops the runner, records, saves what was sent (before the stream ends, so
+   * that a client that has read the end finds its turn stored); then, without holding up the stream (whose
+   * end is what delivers it), waits for the delivery, corrects the turn to interrupted when the response was
+   * cut on its way out, and releases. Runs once; later calls share it. Resolves with why the reply ended
+   * early, as far as generation knows.
+   */
   private end(completed: boolean, failure: unknown): Promise<InterruptReason | undefined> {
     this.ending ??= (async () => {
       const { hooks } = this;
-      let interrupted: InterruptReason | undefined;
+      let interrupted: InterruptReason | undefined = "error";
+      let saved = false;
       try {
         await this.rest.return?.();
         const outcome = await this.result.then((value) => value, () => undefined);
         interrupted = interruptionReason(completed, failure, outcome?.finishReason, hooks.signal);
         if (outcome !== undefined) hooks.metrics.recordGeneration(outcome);
+        await this.saving;
         // Only a reply that ran to its end keeps its tokens: an interrupted one is re-evaluated as text.
         await hooks.finished(this.sent, interrupted, interrupted === undefined ? outcome?.tokens : undefined);
+        saved = true;
       } catch (error) {
         hooks.logger.error({ err: error }, "could not save the turn");
       } finally {
-        hooks.metrics.inFlight.dec();
-        hooks.release();
+        this.markEnded();
+        void this.settle(saved && interrupted === undefined && this.reading);
       }
       return interrupted;
     })();
     return this.ending;
   }
+
+  /** A complete reply is complete only once the client has had all of it, its terminating chunk included. */
+  private async settle(checkDelivery: boolean): Promise<void> {
+    const { hooks } = this;
+    try {
+      if (checkDelivery && hooks.delivered !== undefined && !(await hooks.delivered)) {
+        await hooks.finished(this.sent, stopReasonOf(hooks.signal) ?? "client_disconnected", undefined);
+      }
+    } catch (error) {
+      hooks.logger.error({ err: error }, "could not save the turn");
+    } finally {
+      hooks.metrics.inFlight.dec();
+      hooks.release();
+    }
+  }
 }
+
+const PROGRESS_INTERVAL_MS = 1000;
 
 /**
  * Why a reply ended early, or undefined when it ran to its end. `completed` says the stream was read to its

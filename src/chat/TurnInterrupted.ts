@@ -2,8 +2,8 @@ import { settings } from "../config/settings.js";
 import { DomainError } from "../errors/DomainError.js";
 import type { InterruptReason } from "../sessions/Session.js";
 
-/** A turn cut short by something other than a runner failure. */
-export type StopReason = Exclude<InterruptReason, "error">;
+/** A turn cut short while this process runs, by something other than a runner failure. */
+export type StopReason = Exclude<InterruptReason, "error" | "crash">;
 
 const MESSAGES: Record<StopReason, string> = {
   client_disconnected: "The client disconnected.",

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { parseApiKeyEntry } from "./parseApiKeyEntry.js";
 import { ConfigError, settings, type Settings } from "./settings.js";
 
 export type Config = Readonly<{ [K in keyof Settings]: ReturnType<Settings[K]["parse"]> }>;
@@ -17,8 +18,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `${config.maxTokens} is above ${settings.maxTokensLimit.name} (${config.maxTokensLimit})`,
     );
   }
-  if (config.apiKeys.some((key) => key.length < 8)) {
-    throw new ConfigError(settings.apiKeys.name, "every key needs at least 8 characters");
+  for (const entry of config.apiKeys) {
+    let key: string;
+    try {
+      ({ key } = parseApiKeyEntry(entry));
+    } catch (error) {
+      throw new ConfigError(settings.apiKeys.name, (error as Error).message);
+    }
+    if (key.length < 8) throw new ConfigError(settings.apiKeys.name, "every key needs at least 8 characters");
   }
   if (config.runner === "cli" && config.cliPath === undefined) {
     throw new ConfigError(settings.cliPath.name, `required when ${settings.runner.name}=cli (the llama-completion binary)`);

@@ -125,6 +125,7 @@ export const settings = {
   maxBodyBytes: requiredInteger("MAX_BODY_BYTES", 1_048_576, 64),
   maxMessageChars: requiredInteger("MAX_MESSAGE_CHARS", 32_000, 1),
   corsOrigins: list("CORS_ORIGINS"),
+  allowedHosts: list("ALLOWED_HOSTS"),
   maxWaitingPerChat: requiredInteger("MAX_WAITING_PER_CHAT", 16, 0),
   requestTimeoutSeconds: number("LLAMA_REQUEST_TIMEOUT_S", 600, 0.001, 86_400),
   shutdownGraceSeconds: number("SHUTDOWN_GRACE_S", 10, 0, 3600),

@@ -27,6 +27,8 @@ export type ErrorKind =
   | "payload_too_large"
   | "unsupported_media_type"
   | "method_not_allowed"
+  /** The request names a host this server does not answer for (DNS rebinding). */
+  | "misdirected_request"
   | "not_implemented";
 
 export interface DomainErrorOptions {

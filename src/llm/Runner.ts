@@ -84,6 +84,8 @@ export interface Runner extends AsyncDisposable {
   readonly contextSize: number;
   /** Requests waiting for the model (runners that queue). */
   readonly queueDepth?: number;
+  /** Requests the runner takes at once, generating and waiting for it; more are refused before any work. */
+  readonly capacity?: number;
   /** The chat template, resolved from the model's own metadata. */
   readonly chatWrapper: ChatWrapper;
   /** Whether the model's tokenizer adds a BOS token in front of a prompt (raw completions start with it). */

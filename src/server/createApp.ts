@@ -10,12 +10,13 @@ import { ChatMutex } from "../sessions/ChatMutex.js";
 import type { SessionStore } from "../sessions/SessionStore.js";
 import type { ApiKeys } from "./auth/ApiKeys.js";
 import { AuthFailureLimiter } from "./limits/AuthFailureLimiter.js";
-import { BoundedMap } from "./limits/BoundedMap.js";
 import { chatRateLimit } from "./limits/chatRateLimit.js";
+import { MemoryWindowCounter } from "./limits/MemoryWindowCounter.js";
 import { errorHandler } from "./middleware/errorHandler.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { jsonBody } from "./middleware/jsonBody.js";
 import { requireApiKey } from "./middleware/requireApiKey.js";
+import { requireKnownHost } from "./middleware/requireKnownHost.js";
 import { buildOpenApiDocument } from "./openapi/buildOpenApiDocument.js";
 import { openaiRoutes } from "./openai/openaiRoutes.js";
 import { chatRoutes } from "./routes/chatRoutes.js";
@@ -51,12 +52,9 @@ export function createApp(deps: AppDeps): App {
   const { config, host, store, keys, metrics, logger } = deps;
   const koa = new Koa({ proxy: config.trustProxy });
   const chats = new ChatService({ config, host, store, mutex: new ChatMutex(), metrics, logger });
-  const rateLimit = chatRateLimit({
-    perHour: config.chatsPerHour,
-    db: new BoundedMap(MAX_LIMIT_ENTRIES),
-    metrics,
-  });
-  const authFailures = new AuthFailureLimiter(config.authFailuresPerHour, new BoundedMap(MAX_LIMIT_ENTRIES));
+  const counter = new MemoryWindowCounter(60 * 60, MAX_LIMIT_ENTRIES);
+  const rateLimit = chatRateLimit({ perHour: config.chatsPerHour, counter, metrics });
+  const authFailures = new AuthFailureLimiter(config.authFailuresPerHour, counter);
 
   const schemas = createRequestSchemas(config);
 
@@ -76,7 +74,7 @@ export function createApp(deps: AppDeps): App {
   // Errors after the headers went out are handled (and logged) where they happen; Koa's own printer is noise.
   koa.on("error", (error: Error) => logger.debug({ err: error }, "response stream ended with an error"));
 
-  koa.use(requestLog(logger, metrics)).use(errorHandler(logger));
+  koa.use(requestLog(logger, metrics)).use(errorHandler(logger)).use(requireKnownHost(config.host, config.allowedHosts));
   if (config.corsOrigins.length > 0) {
     // Before auth: a browser's preflight carries no key.
     const allowed = new Set(config.corsOrigins);

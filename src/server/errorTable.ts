@@ -14,6 +14,7 @@ export const ERROR_TABLE = {
   unauthorized: { status: 401, type: "authentication_error", code: "invalid_api_key" },
   not_found: { status: 404, type: "invalid_request_error", code: "not_found" },
   method_not_allowed: { status: 405, type: "invalid_request_error", code: "method_not_allowed" },
+  misdirected_request: { status: 421, type: "invalid_request_error", code: "misdirected_request" },
   payload_too_large: { status: 413, type: "invalid_request_error", code: "payload_too_large" },
   unsupported_media_type: { status: 415, type: "invalid_request_error", code: "unsupported_media_type" },
   rate_limited: { status: 429, type: "rate_limit_error", code: "rate_limit_exceeded" },

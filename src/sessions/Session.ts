@@ -1,8 +1,8 @@
 /**
- * Why a reply ended early: the client went away, the request timed out, the server shut down, or the runner
- * failed after the reply had started.
+ * Why a reply ended early: the client went away, the request timed out, the server shut down, the runner
+ * failed after the reply had started, or the process died while generating it (found on the next start).
  */
-export const INTERRUPT_REASONS = ["client_disconnected", "timeout", "shutdown", "error"] as const;
+export const INTERRUPT_REASONS = ["client_disconnected", "timeout", "shutdown", "error", "crash"] as const;
 export type InterruptReason = (typeof INTERRUPT_REASONS)[number];
 
 /** One exchange as GET /history shows it. `interrupted` says why a reply ended early, when it did. */
@@ -28,4 +28,19 @@ export interface Session {
   windowStart?: number;
 }
 
+/** A chat without its turns: what every turn reads and writes. */
+export interface ChatMeta {
+  system_prompt: string | null;
+  windowStart: number;
+  /** Turns stored, the one in progress included. */
+  turnCount: number;
+  /**
+   * The index of a turn whose reply is still being generated: saved as it goes (marked "crash", which it is
+   * if the process dies) and hidden from readers while its turn runs.
+   */
+  pending?: number;
+}
+
 export const emptySession = (): Session => ({ system_prompt: null, history: [] });
+
+export const emptyMeta = (): ChatMeta => ({ system_prompt: null, windowStart: 0, turnCount: 0 });

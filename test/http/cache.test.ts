@@ -120,7 +120,7 @@ describe("the evicted-state RAM cache", () => {
       await say(ram, "ram_b", long("the mountains"));
       const snapshot = await fs.mkdtemp(path.join(os.tmpdir(), "llama-api-ram-"));
       const copy = await KeyvSessionStore.open(snapshot);
-      await copy.set("ram_a", (await ram.store.get("ram_a"))!);
+      await copy.set({ owner: "", chatId: "ram_a" }, (await ram.store.get({ owner: "", chatId: "ram_a" }))!);
       await copy.close();
 
       const back = await say(ram, "ram_a", "Back to the sea.");
@@ -149,8 +149,8 @@ describe("never stale: after each change the next reply equals a fresh server's 
   async function liveAndFresh(chatId: string, message: string): Promise<[string, string]> {
     const copy = await fs.mkdtemp(path.join(os.tmpdir(), "llama-api-fresh-"));
     const snapshotStore = await KeyvSessionStore.open(copy);
-    const session = await server.store.get(chatId);
-    if (session !== undefined) await snapshotStore.set(chatId, session);
+    const session = await server.store.get({ owner: "", chatId });
+    if (session !== undefined) await snapshotStore.set({ owner: "", chatId }, session);
     await snapshotStore.close();
 
     const live = await say(server, chatId, message);
@@ -202,7 +202,7 @@ describe("never stale: after each change the next reply equals a fresh server's 
       controller.abort();
       await gated.lastResult;
       for (;;) {
-        const turns = (await gatedServer.store.get("cut_short"))?.history ?? [];
+        const turns = (await gatedServer.store.get({ owner: "", chatId: "cut_short" }))?.history ?? [];
         if (turns.length === 2) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
@@ -219,7 +219,7 @@ describe("never stale: after each change the next reply equals a fresh server's 
     let windowMoved = false;
     for (let turn = 0; turn < 20 && !windowMoved; turn++) {
       await say(server, "overflow", `${turn}: ${long}`, { max_tokens: 40 });
-      windowMoved = ((await server.store.get("overflow"))?.windowStart ?? 0) > 0;
+      windowMoved = ((await server.store.get({ owner: "", chatId: "overflow" }))?.windowStart ?? 0) > 0;
     }
     expect(windowMoved).toBe(true);
     const [live, fresh] = await liveAndFresh("overflow", "And finally?");

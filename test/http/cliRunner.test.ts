@@ -154,8 +154,12 @@ describe.skipIf(binaryPath === undefined)("POST /chat with the llama.cpp binary 
     controller.abort();
     await waitFor(async () => !isRunning(pid));
 
-    // The interrupted turn is saved once the runner has cleaned up, just after the process is gone.
-    await waitFor(async () => (await history(server, "cli_gone")).status === 200);
+    // The interrupted turn is saved once the runner has cleaned up, just after the process is gone (while it
+    // runs, the reply in progress is stored but not shown).
+    await waitFor(async () => {
+      const response = await history(server, "cli_gone");
+      return response.status === 200 && (await response.json()).history.length === 1;
+    });
     const turns = (await (await history(server, "cli_gone")).json()).history;
     expect(turns).toEqual([expect.objectContaining({ user: "Tell me a long story", interrupted: "client_disconnected" })]);
     const next = await chat(server, { message: "still there?", chat_id: "cli_gone", max_tokens: 4 });

@@ -104,7 +104,8 @@ describe("one chat, many requests", () => {
   });
 
   it("LLAMA_REQUEST_TIMEOUT_S ends a reply (saved as interrupted) and a request still waiting (503, nothing saved)", async () => {
-    const gated = new GatedRunner(runner);
+    // The running reply holds its chat's lock until the waiting request has timed out, whatever the timings.
+    const gated = new GatedRunner(runner, 1, true);
     const server = await startTestServer({ runner: gated, env: { LLAMA_REQUEST_TIMEOUT_S: "3" } });
     try {
       const running = await chat(server, { message: "slow", chat_id: "timed", max_tokens: 50 });
@@ -113,6 +114,7 @@ describe("one chat, many requests", () => {
       expect(waiting.status).toBe(503);
       expect(waiting.headers.get("retry-after")).not.toBeNull();
       expect((await waiting.json()).detail).toContain("timed out");
+      gated.open();
       // The reply stream is cut: the client sees a truncated transfer, not a clean end.
       const received = await running.text().then(() => "clean end", (error: Error) => `truncated: ${error.message}`);
       expect(received).toMatch(/^truncated/);

@@ -109,7 +109,7 @@ describe("shutdown", () => {
       await server.close();
       // Saved before drain resolved: read it straight from the SQLite file.
       const store = await KeyvSessionStore.open(server.dataDir);
-      const session = await store.get("cut");
+      const session = await store.get({ owner: "", chatId: "cut" });
       await store.close();
       expect(session?.history[0]).toMatchObject({ user: "never ends", interrupted: "shutdown" });
     } finally {

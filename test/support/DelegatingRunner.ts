@@ -10,6 +10,7 @@ export class DelegatingRunner implements Runner {
   get modelFingerprint() { return this.inner.modelFingerprint; }
   get contextSize() { return this.inner.contextSize; }
   get queueDepth() { return this.inner.queueDepth ?? 0; }
+  get capacity() { return this.inner.capacity ?? Infinity; }
   get chatWrapper() { return this.inner.chatWrapper; }
   get addsBos() { return this.inner.addsBos; }
   get lazyGrammar() { return this.inner.lazyGrammar; }

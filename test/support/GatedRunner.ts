@@ -4,7 +4,7 @@ import { DelegatingRunner } from "./DelegatingRunner.js";
 
 /**
  * The real runner, paused after its first `pauseAfter` chunks until `open()` (or until the request's signal
- * aborts): lets a test act while a reply is provably still being generated. `ignoreEos` is forced so that
+ * aborts, unless `holdThroughAbort`): lets a test act while a reply is provably still being generated. `ignoreEos` is forced so that
  * the random test model cannot end the reply before the pause.
  */
 export class GatedRunner extends DelegatingRunner {
@@ -21,6 +21,8 @@ export class GatedRunner extends DelegatingRunner {
   constructor(
     inner: Runner,
     private readonly pauseAfter = 1,
+    /** Stay paused after an abort too, until open(): a reply that provably outlives its request's signal. */
+    private readonly holdThroughAbort = false,
   ) {
     super(inner);
   }
@@ -38,7 +40,7 @@ export class GatedRunner extends DelegatingRunner {
       result: inner.result,
       async *[Symbol.asyncIterator]() {
         for await (const chunk of inner) {
-          if (self.chunksProduced === self.pauseAfter) await Promise.race([self.gate, aborted]);
+          if (self.chunksProduced === self.pauseAfter) await (self.holdThroughAbort ? self.gate : Promise.race([self.gate, aborted]));
           self.chunksProduced += 1;
           if (self.chunksProduced === 1) self.firstChunk();
           yield chunk;

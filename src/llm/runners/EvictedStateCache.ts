@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import { removeStaleStateDirs, stateDirPrefix } from "./removeStaleStateDirs.js";
 
 interface SavedState {
   file: string;
@@ -31,7 +32,9 @@ export class EvictedStateCache {
   constructor(budgetBytes: number) {
     const ram = "/dev/shm";
     const base = fs.existsSync(ram) ? ram : os.tmpdir();
-    this.dir = fs.mkdtempSync(path.join(base, "llama-api-kv-"));
+    // A process killed before its dispose() leaves its directory behind, in RAM: the next start removes it.
+    removeStaleStateDirs(base);
+    this.dir = fs.mkdtempSync(path.join(base, stateDirPrefix(process.pid)));
     const { bavail, bsize } = fs.statfsSync(this.dir);
     this.budgetBytes = Math.min(budgetBytes, Math.floor((bavail * bsize) / 2));
   }

@@ -121,6 +121,11 @@ export class NodeLlamaCppRunner implements Runner {
     return this.pool.waiting;
   }
 
+  /** Every sequence busy and the queue full. */
+  get capacity(): number {
+    return this.pool.capacity;
+  }
+
   countTokens(prompt: Prompt): number {
     return this.tokenize(prompt).length;
   }

@@ -22,7 +22,7 @@ export class SequencePool {
 
   constructor(
     context: LlamaContext,
-    size: number,
+    private readonly size: number,
     private readonly maxQueue: number,
     private readonly evicted?: EvictedStateCache,
   ) {
@@ -31,6 +31,11 @@ export class SequencePool {
 
   get waiting(): number {
     return this.waiters.length;
+  }
+
+  /** Requests it holds at most: one per sequence, and the queue. */
+  get capacity(): number {
+    return this.size + this.maxQueue;
   }
 
   async acquire(tokens: readonly Token[], signal?: AbortSignal): Promise<LlamaContextSequence> {

@@ -9,7 +9,7 @@ import { DomainError } from "../../errors/DomainError.js";
 import type { GenerationResult } from "../../llm/Runner.js";
 import type { ChatRateLimit } from "../limits/chatRateLimit.js";
 import type { RequestFacts } from "../middleware/requestLog.js";
-import { startReply, streamBody } from "../routes/startReply.js";
+import { ownerOf, startReply, streamBody } from "../routes/startReply.js";
 import type { ChatCompletionRequest, chatCompletionRequestSchema } from "../schemas/chatCompletionRequestSchema.js";
 import { chatIdSchema } from "../schemas/chatIdSchema.js";
 import { validate } from "../validate.js";
@@ -65,7 +65,7 @@ export function openaiRoutes(router: Router, deps: OpenAiRouteDeps): void {
     const reply = await startReply(ctx, rateLimit, (context) =>
       conversation !== undefined
         ? chats.startCompletion({ ...options, ...context, messages: conversation })
-        : chats.startTurn({ ...options, ...context, chatId: chatId!, ...turn! }),
+        : chats.startTurn({ ...options, ...context, owner: ownerOf(ctx), chatId: chatId!, ...turn! }),
     );
 
     const meta = { id: `chatcmpl-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: modelId(config, host) };

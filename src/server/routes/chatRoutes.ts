@@ -4,7 +4,7 @@ import type { ChatRateLimit } from "../limits/chatRateLimit.js";
 import type { RequestFacts } from "../middleware/requestLog.js";
 import type { chatRequestSchema } from "../schemas/chatRequestSchema.js";
 import { validate } from "../validate.js";
-import { startReply, streamBody } from "./startReply.js";
+import { ownerOf, startReply, streamBody } from "./startReply.js";
 
 export interface ChatRouteDeps {
   chats: ChatService;
@@ -19,7 +19,8 @@ export function chatRoutes(router: Router, { chats, rateLimit, schema }: ChatRou
     (ctx.state["facts"] as RequestFacts).chatId = body.chat_id;
 
     if (ctx.query["dry_run"] === "true") {
-      const { prompt, promptTokens } = await chats.dryRun(body.chat_id, body.message, body.max_tokens);
+      const key = { owner: ownerOf(ctx), chatId: body.chat_id };
+      const { prompt, promptTokens } = await chats.dryRun(key, body.message, body.max_tokens);
       ctx.type = "text/plain; charset=utf-8";
       ctx.set("X-Prompt-Tokens", String(promptTokens));
       ctx.body = prompt;
@@ -29,6 +30,7 @@ export function chatRoutes(router: Router, { chats, rateLimit, schema }: ChatRou
     const reply = await startReply(ctx, rateLimit, (context) =>
       chats.startTurn({
         ...context,
+        owner: ownerOf(ctx),
         chatId: body.chat_id,
         message: body.message,
         maxTokens: body.max_tokens,

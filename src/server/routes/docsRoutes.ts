@@ -4,12 +4,13 @@ import type Router from "@koa/router";
 import { getAbsoluteFSPath } from "swagger-ui-dist";
 
 /** Swagger UI's files served under /docs/ (a fixed list: nothing else from the package is reachable). */
-const ASSETS: Record<string, string> = {
-  "swagger-ui.css": "text/css; charset=utf-8",
-  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-  "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
-  "favicon-32x32.png": "image/png",
-};
+// A Map, not an object: `constructor` or `__proto__` in the URL must not find anything.
+const ASSETS = new Map<string, string>([
+  ["swagger-ui.css", "text/css; charset=utf-8"],
+  ["swagger-ui-bundle.js", "text/javascript; charset=utf-8"],
+  ["swagger-ui-standalone-preset.js", "text/javascript; charset=utf-8"],
+  ["favicon-32x32.png", "image/png"],
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -51,7 +52,7 @@ export function docsRoutes(router: Router, document: object): void {
   });
 
   router.get("/docs/:file", (ctx) => {
-    const type = ASSETS[ctx.params["file"] ?? ""];
+    const type = ASSETS.get(ctx.params["file"] ?? "");
     if (type === undefined) return;
     ctx.type = type;
     ctx.set("Cache-Control", "public, max-age=86400");
