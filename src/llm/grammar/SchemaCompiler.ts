@@ -3,6 +3,7 @@ import { arrayRule, objectRule } from "./containerRules.js";
 import { alternatives, literal, type GbnfRules } from "./GbnfRules.js";
 import { jsonBoolean, jsonNull, jsonString, jsonValue } from "./jsonRules.js";
 import { numberRule } from "./numberRule.js";
+import { isObject, type SchemaContext } from "./SchemaContext.js";
 import { distinguishable } from "./oneOfBranches.js";
 import { ENFORCED_KEYWORDS, JSON_TYPES, typesFromKeywords, UNENFORCEABLE_KEYWORDS, type JsonType } from "./schemaKeywords.js";
 
@@ -16,7 +17,7 @@ const MAX_DEPTH = 64;
  * enforce is refused with an invalid_request that names the keyword and where it is (a JSON pointer), so a
  * schema is either enforced whole or not accepted at all.
  */
-export class SchemaCompiler {
+export class SchemaCompiler implements SchemaContext {
   private readonly refs = new Map<string, string>();
   private depth = 0;
 
@@ -192,10 +193,6 @@ export class SchemaCompiler {
       { param: this.param },
     );
   }
-}
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function hasType(value: unknown, type: JsonType): boolean {

@@ -1,13 +1,13 @@
 import { literal } from "./GbnfRules.js";
 import { jsonString, ws } from "./jsonRules.js";
-import { isObject, type SchemaCompiler } from "./SchemaCompiler.js";
+import { isObject, type SchemaContext } from "./SchemaContext.js";
 
 /**
  * Objects: the declared properties in the schema's order, each required one always and each optional one
  * optionally, and nothing else (extra properties are allowed by most schemas but never needed to validate).
  * With no declared properties but an `additionalProperties` schema, a map of such values.
  */
-export function objectRule(compiler: SchemaCompiler, schema: Record<string, unknown>, path: string): string {
+export function objectRule(compiler: SchemaContext, schema: Record<string, unknown>, path: string): string {
   const { rules } = compiler;
   const space = ws(rules);
   const properties = schema["properties"] ?? {};
@@ -60,7 +60,7 @@ export function objectRule(compiler: SchemaCompiler, schema: Record<string, unkn
 }
 
 /** Arrays: `prefixItems` in order, then `items` between minItems and maxItems. */
-export function arrayRule(compiler: SchemaCompiler, schema: Record<string, unknown>, path: string): string {
+export function arrayRule(compiler: SchemaContext, schema: Record<string, unknown>, path: string): string {
   const { rules } = compiler;
   const space = ws(rules);
   // Draft 7's tuple form, `items: [...]`, is 2020-12's prefixItems.
