@@ -29,7 +29,7 @@ describe("POST /v1/completions", () => {
       stream_options: { include_usage: true },
     } as never);
     const chunks: Array<{ object: string; choices: Array<{ text: string; finish_reason: string | null }>; usage?: { completion_tokens: number } | null }> = [];
-    for await (const chunk of stream as AsyncIterable<(typeof chunks)[number]>) chunks.push(chunk);
+    for await (const chunk of stream as unknown as AsyncIterable<(typeof chunks)[number]>) chunks.push(chunk);
     expect(chunks.every((chunk) => chunk.object === "text_completion")).toBe(true);
     const texts = chunks.flatMap((chunk) => chunk.choices.map((choice) => choice.text)).join("");
     const whole = await sdk.client.completions.create({ model: "m", prompt: "Once upon a time", max_tokens: 12, seed: 1, ignore_eos: true } as never);
