@@ -1,6 +1,6 @@
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
-import { ChatOpenAI } from "@langchain/openai";
-import { generateObject, generateText, streamObject, tool } from "ai";
+import { ChatOpenAI, OpenAIEmbeddings } from "@langchain/openai";
+import { embedMany, generateObject, generateText, streamObject, tool } from "ai";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { useSdkServer } from "../support/sdkServer.js";
@@ -13,8 +13,9 @@ const sdk = useSdkServer();
 const Verdict = z.object({ answer: z.enum(["yes", "no"]), sure: z.boolean(), score: z.int().min(1).max(5) });
 const Weather = z.object({ city: z.enum(["Paris", "Rome"]), days: z.int().min(1).max(3) });
 
-const aiSdkModel = () =>
-  createOpenAICompatible({ name: "llama-api", baseURL: `${sdk.server.url}/v1`, apiKey: TEST_KEY, supportsStructuredOutputs: true }).chatModel("test-model");
+const aiSdkProvider = () =>
+  createOpenAICompatible({ name: "llama-api", baseURL: `${sdk.server.url}/v1`, apiKey: TEST_KEY, supportsStructuredOutputs: true });
+const aiSdkModel = () => aiSdkProvider().chatModel("test-model");
 
 const langChainModel = () =>
   new ChatOpenAI({ model: "test-model", apiKey: TEST_KEY, configuration: { baseURL: `${sdk.server.url}/v1` }, maxRetries: 0, temperature: 1, maxTokens: 200 });
@@ -56,6 +57,13 @@ describe("the Vercel AI SDK (ai + @ai-sdk/openai-compatible)", () => {
       assertValid(z.toJSONSchema(Weather), call.input);
     }
   });
+
+  it("embedMany returns one vector per value, all of one length", async () => {
+    const { embeddings } = await embedMany({ model: aiSdkProvider().textEmbeddingModel("test-model"), values: ["the sea", "the ships"], maxRetries: 0 });
+    expect(embeddings).toHaveLength(2);
+    expect(embeddings[0]!.length).toBeGreaterThan(0);
+    expect(embeddings[1]!.length).toBe(embeddings[0]!.length);
+  });
 });
 
 describe("LangChain.js (@langchain/openai)", () => {
@@ -76,5 +84,14 @@ describe("LangChain.js (@langchain/openai)", () => {
     expect(message.tool_calls?.length).toBe(1);
     expect(message.tool_calls?.[0]).toMatchObject({ name: "get_weather", id: expect.stringMatching(/^call_/) });
     assertValid(z.toJSONSchema(Weather), message.tool_calls![0]!.args);
+  });
+
+  it("OpenAIEmbeddings embeds documents and a query", async () => {
+    const embeddings = new OpenAIEmbeddings({ model: "test-model", apiKey: TEST_KEY, configuration: { baseURL: `${sdk.server.url}/v1` }, maxRetries: 0 });
+    const documents = await embeddings.embedDocuments(["the sea", "the ships"]);
+    const query = await embeddings.embedQuery("the sea");
+    expect(documents).toHaveLength(2);
+    expect(query.length).toBe(documents[0]!.length);
+    query.forEach((value, index) => expect(value).toBeCloseTo(documents[0]![index]!, 5));
   });
 });
