@@ -6,6 +6,7 @@ import { ModelHost } from "./chat/ModelHost.js";
 import { ConfigError, loadConfig } from "./config/loadConfig.js";
 import { settings } from "./config/settings.js";
 import { loadRunner } from "./llm/loadRunner.js";
+import { ModelLoadError } from "./llm/ModelLoadError.js";
 import { resolveModel } from "./llm/resolveModel.js";
 import { createLogger } from "./observability/createLogger.js";
 import { Metrics } from "./observability/Metrics.js";
@@ -107,8 +108,9 @@ async function closeServer(server: Server, app: App, graceMs: number): Promise<v
 }
 
 main().catch(async (error: unknown) => {
-  // One clear line for a bad setting; the full error for anything else.
-  process.stderr.write(error instanceof ConfigError ? `${error.message}\n` : `Failed to start: ${String((error as Error)?.stack ?? error)}\n`);
+  // One clear line for a bad setting or a model llama.cpp refuses; the full error for anything else (a bug).
+  const oneLine = error instanceof ConfigError || error instanceof ModelLoadError;
+  process.stderr.write(oneLine ? `${error.message}\n` : `Failed to start: ${String((error as Error)?.stack ?? error)}\n`);
   await stopAll();
   process.exit(1);
 });

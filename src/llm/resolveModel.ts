@@ -1,9 +1,9 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { resolveModelFile } from "node-llama-cpp";
-import { settings } from "../config/settings.js";
 import { isGeneratedModel } from "../testModel/generatedModelMarker.js";
 import { writeTestModel } from "../testModel/writeTestModel.js";
+import { checkModelFile } from "./checkModelFile.js";
 
 export interface ResolvedModel {
   path: string;
@@ -32,9 +32,7 @@ export const TEST_MODEL_FILE = "test-model.gguf";
  */
 export async function resolveModel(options: ResolveModelOptions): Promise<ResolvedModel> {
   if (options.modelPath !== undefined) {
-    await fs.access(options.modelPath).catch(() => {
-      throw new Error(`${settings.model.name} points to ${options.modelPath}, which does not exist or cannot be read`);
-    });
+    await checkModelFile(options.modelPath);
     return { path: options.modelPath, generated: await isGeneratedModel(options.modelPath), source: "LLAMA_MODEL" };
   }
 

@@ -23,6 +23,7 @@ import { chatRoutes } from "./routes/chatRoutes.js";
 import { docsRoutes } from "./routes/docsRoutes.js";
 import { historyRoutes } from "./routes/historyRoutes.js";
 import { monitoringRoutes } from "./routes/monitoringRoutes.js";
+import { isWebPath, webRoutes } from "./routes/webRoutes.js";
 import { createRequestSchemas } from "./schemas/createRequestSchemas.js";
 
 export interface AppDeps {
@@ -38,7 +39,7 @@ export interface AppDeps {
 
 export interface App {
   koa: Koa;
-  /** Every route's router, for the test that compares them with the OpenAPI document. */
+  /** Every API route's router, for the test that compares them with the OpenAPI document (the chat page is not API). */
   routers: Router[];
   /** Graceful shutdown of running turns: see ChatService.drain. */
   drain(graceMs: number): Promise<void>;
@@ -61,8 +62,10 @@ export function createApp(deps: AppDeps): App {
   const publicRouter = new Router();
   monitoringRoutes(publicRouter, host, metrics);
   docsRoutes(publicRouter, buildOpenApiDocument(schemas, deps.version ?? "0.0.0"));
+  const webRouter = new Router();
+  webRoutes(webRouter);
   const isPublic = (path: string) =>
-    path === "/health" || path === "/openapi.json" || path === "/docs" || path.startsWith("/docs/") ||
+    isWebPath(path) || path === "/health" || path === "/openapi.json" || path === "/docs" || path.startsWith("/docs/") ||
     (path === "/metrics" && !config.metricsRequireKey);
   const checkKey = requireApiKey(keys, authFailures, metrics);
 
@@ -82,16 +85,18 @@ export function createApp(deps: AppDeps): App {
       cors({
         origin: (ctx) => (allowed.has("*") ? "*" : allowed.has(ctx.get("Origin")) ? ctx.get("Origin") : ""),
         allowHeaders: ["Content-Type", "X-API-Key", "Authorization", "X-Chat-Id"],
-        exposeHeaders: ["X-Request-Id", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "x-should-retry", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
       }),
     );
   }
   koa
     .use(async (ctx, next) => (isPublic(ctx.path) ? next() : checkKey(ctx, next)))
+    .use(webRouter.routes())
     .use(publicRouter.routes())
     .use(jsonBody(config.maxBodyBytes))
     .use(router.routes())
     .use(router.allowedMethods())
-    .use(publicRouter.allowedMethods());
+    .use(publicRouter.allowedMethods())
+    .use(webRouter.allowedMethods());
   return { koa, routers: [publicRouter, router], drain: (graceMs) => chats.drain(graceMs) };
 }

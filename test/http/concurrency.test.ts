@@ -105,7 +105,7 @@ describe("one chat, many requests", () => {
 
   it("LLAMA_REQUEST_TIMEOUT_S ends a reply (saved as interrupted) and a request still waiting (503, nothing saved)", async () => {
     // The running reply holds its chat's lock until the waiting request has timed out, whatever the timings.
-    const gated = new GatedRunner(runner, 1, true);
+    const gated = new GatedRunner(runner, { holdThroughAbort: true });
     const server = await startTestServer({ runner: gated, env: { LLAMA_REQUEST_TIMEOUT_S: "3" } });
     try {
       const running = await chat(server, { message: "slow", chat_id: "timed", max_tokens: 50 });

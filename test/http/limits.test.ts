@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
+import { GatedRunner } from "../support/GatedRunner.js";
+import { until } from "../support/requests.js";
 import { loadTestRunner, startTestServer, TEST_KEY, type TestServer } from "../support/startTestServer.js";
 
 let runner: NodeLlamaCppRunner;
@@ -76,7 +78,91 @@ describe("503 refusals", () => {
   });
 });
 
+describe("refusals after a request was counted give the count back", () => {
+  it("20 at once on 1 sequence with a queue of 1: only the 2 admitted count, the 18 refused (503) do not", async () => {
+    const queueOfOne = await loadTestRunner({ LLAMA_MAX_QUEUE: "1" });
+    const gated = new GatedRunner(queueOfOne);
+    const server = await startTestServer({ runner: gated, env: { LLAMA_MAX_QUEUE: "1", RATE_LIMIT_CHATS_PER_HOUR: "30" } });
+    try {
+      const holder = post(server, "/chat", { message: "hold", chat_id: "holder", max_tokens: 4 });
+      await gated.paused;
+      const statuses: number[] = [];
+      const rest = Array.from({ length: 19 }, (_, index) =>
+        post(server, "/chat", { message: "me too", chat_id: `crowd_${index}`, max_tokens: 2 }).then((response) => {
+          statuses.push(response.status);
+          return response;
+        }),
+      );
+      // The one that was admitted waits for the sequence the holder keeps until the gate opens.
+      await until(() => statuses.length === 18);
+      expect(statuses).toEqual(Array(18).fill(503));
+      gated.open();
+      for (const response of [await holder, ...(await Promise.all(rest))]) await response.text();
+      expect(statuses.filter((status) => status === 200)).toHaveLength(1);
+      // 30 - holder - the queued one - this one.
+      const next = await post(server, "/chat", { message: "count me", chat_id: "later", max_tokens: 2 });
+      expect(next.status).toBe(200);
+      expect(next.headers.get("x-ratelimit-remaining")).toBe("27");
+      await next.text();
+    } finally {
+      gated.open();
+      await server.close();
+      await queueOfOne.dispose();
+    }
+  });
+
+  it("a prompt too long for the context, a busy chat and a client gone before its reply all give it back", async () => {
+    const gated = new GatedRunner(runner);
+    const server = await startTestServer({
+      runner: gated,
+      env: { MAX_WAITING_PER_CHAT: "0", RATE_LIMIT_CHATS_PER_HOUR: "10" },
+    });
+    try {
+      // 4096-token context: the message and 4,000 reply tokens do not fit.
+      const tooLong = await post(server, "/chat", { message: "word ".repeat(400), max_tokens: 4000 });
+      expect(tooLong.status).toBe(400);
+      expect(tooLong.headers.get("x-ratelimit-remaining")).toBe("10");
+      const holder = post(server, "/chat", { message: "hold", chat_id: "busy", max_tokens: 4 });
+      await gated.paused;
+      expect((await post(server, "/chat", { message: "me too", chat_id: "busy", max_tokens: 2 })).status).toBe(429);
+      const leaving = new AbortController();
+      const gone = fetch(`${server.url}/chat`, {
+        method: "POST",
+        headers: server.headers,
+        body: JSON.stringify({ message: "bye", chat_id: "gone", max_tokens: 2 }),
+        signal: leaving.signal,
+      }).catch(() => "aborted");
+      await until(async () => (await (await fetch(`${server.url}/metrics`)).text()).includes("llama_api_queue_depth 1"));
+      leaving.abort();
+      expect(await gone).toBe("aborted");
+      gated.open();
+      await (await holder).text();
+      const next = await post(server, "/chat", { message: "count me", chat_id: "later", max_tokens: 2 });
+      // 10 - holder - this one.
+      expect(next.headers.get("x-ratelimit-remaining")).toBe("8");
+      await next.text();
+    } finally {
+      gated.open();
+      await server.close();
+    }
+  });
+});
+
 describe("authentication failures", () => {
+  it("never count requests without a key: keyless traffic cannot lock the right key out, wrong keys still do", async () => {
+    await withServer({ RATE_LIMIT_AUTH_FAILURES_PER_HOUR: "3" }, async (server) => {
+      for (let i = 0; i < 150; i++) {
+        const headers = i % 2 === 0 ? {} : { Authorization: "Bearer " };
+        expect((await fetch(`${server.url}/chats`, { headers })).status).toBe(401);
+      }
+      expect((await fetch(`${server.url}/chats`, { headers: { "X-API-Key": TEST_KEY } })).status).toBe(200);
+      for (let i = 0; i < 3; i++) {
+        expect((await fetch(`${server.url}/chats`, { headers: { "X-API-Key": `wrong-key-${i}xxxx` } })).status).toBe(401);
+      }
+      expect((await fetch(`${server.url}/chats`, { headers: { "X-API-Key": TEST_KEY } })).status).toBe(429);
+    });
+  });
+
   it("are limited per IP: past the limit even the right key gets 429", async () => {
     await withServer({ RATE_LIMIT_AUTH_FAILURES_PER_HOUR: "3" }, async (server) => {
       for (let i = 0; i < 3; i++) {

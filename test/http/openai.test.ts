@@ -82,6 +82,12 @@ describe("the official openai client", () => {
       const usage = chunks.at(-1)?.usage;
       expect(usage?.completion_tokens).toBe(10);
       expect(chunks.at(-1)?.choices).toEqual([]);
+      // llama.cpp's timings extension beside the usage, from the runner's own measurements.
+      const { generatedTokens, generationSeconds, cachedTokens } = await gated.lastResult!;
+      const timings = (chunks.at(-1) as unknown as { timings: Record<string, number> }).timings;
+      expect(timings).toMatchObject({ cache_n: cachedTokens, predicted_n: generatedTokens, predicted_ms: expect.any(Number) });
+      expect(timings["predicted_per_second"]).toBeCloseTo((generatedTokens - 1) / generationSeconds, 2);
+      expect(timings["prompt_n"]).toBe((usage?.prompt_tokens ?? 0) - cachedTokens);
     } finally {
       gated.open();
       await gatedServer.close();

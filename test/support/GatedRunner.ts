@@ -2,14 +2,25 @@ import type { Prompt } from "../../src/llm/Prompt.js";
 import type { GenerateOptions, Generation, GenerationResult, Runner } from "../../src/llm/Runner.js";
 import { DelegatingRunner } from "./DelegatingRunner.js";
 
+export interface GateOptions {
+  /** Chunks let through before the pause (0: pause before the first one). Default 1. */
+  pauseAfter?: number;
+  /** Stay paused after the request's signal aborts too, until open(): a reply that outlives its signal. */
+  holdThroughAbort?: boolean;
+  /** Pause only once the text so far also matches this (for a test that must see visible text, not a lone space). */
+  pauseOnceTextMatches?: RegExp;
+}
+
 /**
- * The real runner, paused after its first `pauseAfter` chunks until `open()` (or until the request's signal
- * aborts, unless `holdThroughAbort`): lets a test act while a reply is provably still being generated. `ignoreEos` is forced so that
- * the random test model cannot end the reply before the pause.
+ * The real runner, paused (once) after its first `pauseAfter` chunks until `open()` (or until the request's
+ * signal aborts, unless told otherwise): lets a test act while a reply is provably still being generated.
+ * `ignoreEos` is forced so that the random test model cannot end the reply before the pause.
  */
 export class GatedRunner extends DelegatingRunner {
   chunksProduced = 0;
   finished = false;
+  /** The text produced so far, over every generation. */
+  text = "";
   /** The real runner's result for the latest generation. */
   lastResult: Promise<GenerationResult> | undefined;
   private release!: () => void;
@@ -17,18 +28,24 @@ export class GatedRunner extends DelegatingRunner {
   private firstChunk!: () => void;
   /** Resolves once the first chunk has been produced. */
   readonly started = new Promise<void>((resolve) => (this.firstChunk = resolve));
+  private atGate!: () => void;
+  /** Resolves once a generation waits at the gate. */
+  readonly paused = new Promise<void>((resolve) => (this.atGate = resolve));
+  private hasPaused = false;
+  private readonly options: GateOptions;
 
-  constructor(
-    inner: Runner,
-    private readonly pauseAfter = 1,
-    /** Stay paused after an abort too, until open(): a reply that provably outlives its request's signal. */
-    private readonly holdThroughAbort = false,
-  ) {
+  constructor(inner: Runner, pauseAfterOrOptions: number | GateOptions = {}) {
     super(inner);
+    this.options = typeof pauseAfterOrOptions === "number" ? { pauseAfter: pauseAfterOrOptions } : pauseAfterOrOptions;
   }
 
   open(): void {
     this.release();
+  }
+
+  private pauseDue(): boolean {
+    const { pauseAfter = 1, pauseOnceTextMatches } = this.options;
+    return !this.hasPaused && this.chunksProduced >= pauseAfter && (pauseOnceTextMatches?.test(this.text) ?? true);
   }
 
   override generate(prompt: Prompt, options: GenerateOptions): Generation {
@@ -40,8 +57,13 @@ export class GatedRunner extends DelegatingRunner {
       result: inner.result,
       async *[Symbol.asyncIterator]() {
         for await (const chunk of inner) {
-          if (self.chunksProduced === self.pauseAfter) await (self.holdThroughAbort ? self.gate : Promise.race([self.gate, aborted]));
+          if (self.pauseDue()) {
+            self.hasPaused = true;
+            self.atGate();
+            await (self.options.holdThroughAbort === true ? self.gate : Promise.race([self.gate, aborted]));
+          }
           self.chunksProduced += 1;
+          self.text += chunk;
           if (self.chunksProduced === 1) self.firstChunk();
           yield chunk;
         }

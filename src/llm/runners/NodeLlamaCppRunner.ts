@@ -19,6 +19,7 @@ import type { Prompt } from "../Prompt.js";
 import type { EmbeddingInput, Embeddings, GenerateOptions, Generation, GenerationResult, Runner } from "../Runner.js";
 import { createGeneration } from "../createGeneration.js";
 import { ensureNotDisposed } from "../ensureNotDisposed.js";
+import { ModelLoadError } from "../ModelLoadError.js";
 import { promptText } from "../promptText.js";
 import { StopStringMatcher } from "../StopStringMatcher.js";
 import { Utf8TokenDecoder } from "../Utf8TokenDecoder.js";
@@ -80,6 +81,9 @@ export class NodeLlamaCppRunner implements Runner {
   }
 
   static async load(options: NodeLlamaCppRunnerOptions): Promise<NodeLlamaCppRunner> {
+    // llama.cpp says why a model does not load only in its log; its exception just says that it failed.
+    const errors: string[] = [];
+    let lastLogAt = 0;
     const llama = await getLlama({
       gpu: options.gpu,
       // Never try to download or compile at run time: the prebuilt binaries ship as npm packages, and a local
@@ -91,13 +95,18 @@ export class NodeLlamaCppRunner implements Runner {
       logger: (level, message) => {
         const text = message.trim();
         if (text === "") return;
+        lastLogAt = performance.now();
+        if (level === LlamaLogLevel.error || level === LlamaLogLevel.fatal) errors.push(text);
         options.onLog?.(level === LlamaLogLevel.error || level === LlamaLogLevel.fatal ? "error" : "warn", text);
       },
     }).catch((error: unknown) => {
       throw new NativeAddonUnavailableError(error);
     });
     try {
-      const model = await llama.loadModel({ modelPath: options.modelPath });
+      const model = await llama.loadModel({ modelPath: options.modelPath }).catch(async (error: unknown) => {
+        await logsSettled(() => lastLogAt);
+        throw new ModelLoadError(options.modelPath, loadFailureReason(errors, error), error);
+      });
       const contextSize = Math.min(options.contextSize, model.trainContextSize);
       const parallel = options.parallel ?? defaultParallel(model, contextSize);
       const context = await model.createContext({
@@ -299,6 +308,25 @@ export class NodeLlamaCppRunner implements Runner {
  * stalls the others: on 2 cores, decoding with 2 threads measured 8 tokens/s against 45 with 1 (the 150M test
  * model, `scripts/decode-speed.ts`). node-llama-cpp's own default (at least 4) is worse still on small hosts.
  */
+/**
+ * llama.cpp's log lines reach JavaScript after the call that failed has returned (they come through the addon's
+ * thread-safe callback): waits until none has come for 50 ms, half a second at most.
+ */
+async function logsSettled(lastLogAt: () => number): Promise<void> {
+  const failedAt = performance.now();
+  while (performance.now() - Math.max(failedAt, lastLogAt()) < 50 && performance.now() - failedAt < 500) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** llama.cpp's "error loading model: …" line without its function-name prefix, else the exception's message. */
+function loadFailureReason(errors: readonly string[], error: unknown): string {
+  const line = errors.find((text) => text.includes("error loading model: "));
+  const reason = line?.slice(line.indexOf("error loading model: ") + "error loading model: ".length) ??
+    (error instanceof Error ? error.message : String(error));
+  return reason.replace(/[.\s]+$/, "");
+}
+
 function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }

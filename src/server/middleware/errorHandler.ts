@@ -2,6 +2,14 @@ import type { Middleware } from "koa";
 import type { Logger } from "pino";
 import { DomainError } from "../../errors/DomainError.js";
 import { ERROR_TABLE, INTERNAL_ERROR } from "../errorTable.js";
+import type { RequestFacts } from "./requestLog.js";
+
+/**
+ * The longest Retry-After that clients should wait out by themselves. OpenAI's SDKs retry a 429 or 5xx after
+ * sleeping the whole Retry-After (openai-node 6, `retryRequest`), so an hour's rate-limit wait would hang the
+ * call; past this, `x-should-retry: false`, which those SDKs obey, makes them raise the error at once.
+ */
+const LONGEST_CLIENT_RETRY_SECONDS = 60;
 
 /** What Koa and the router leave behind without a body: the status alone, made into our errors. */
 const BARE_STATUSES: Record<number, DomainError> = {
@@ -31,7 +39,13 @@ export function errorHandler(logger: Logger): Middleware {
         return;
       }
       const message = known?.message ?? "Internal server error";
-      if (known?.retryAfterSeconds !== undefined) ctx.set("Retry-After", String(known.retryAfterSeconds));
+      // The request's log line says why it failed: messages are written for clients, so hold no secret.
+      const facts = ctx.state["facts"] as RequestFacts | undefined;
+      if (facts !== undefined) Object.assign(facts, { error: known?.kind ?? "internal", reason: message });
+      if (known?.retryAfterSeconds !== undefined) {
+        ctx.set("Retry-After", String(known.retryAfterSeconds));
+        if (known.retryAfterSeconds > LONGEST_CLIENT_RETRY_SECONDS) ctx.set("x-should-retry", "false");
+      }
       ctx.status = mapping.status;
       ctx.body = ctx.path.startsWith("/v1/")
         ? { error: { message, type: mapping.type, param: known?.param ?? null, code: mapping.code } }

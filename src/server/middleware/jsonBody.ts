@@ -33,7 +33,8 @@ function bodyError(error: unknown, maxBytes: number): DomainError {
   if (status === 413 || type === "entity.too.large") {
     return new DomainError("payload_too_large", `The body is larger than ${maxBytes} bytes (${settings.maxBodyBytes.name}).`, { cause: error });
   }
-  if (type === "encoding.unsupported") {
+  // raw-body says `type`; inflation, which co-body asks first, only sets a 415 status.
+  if (type === "encoding.unsupported" || status === 415) {
     return new DomainError("unsupported_media_type", "Unsupported Content-Encoding: use gzip, deflate, br or none.", { cause: error });
   }
   if (typeof code === "string" && code.startsWith("Z_")) {

@@ -11,6 +11,9 @@ export interface RequestFacts {
   cachedTokens?: number;
   generatedTokens?: number;
   finishReason?: string;
+  /** An error response's kind and the message the client got (see errorHandler). */
+  error?: string;
+  reason?: string;
 }
 
 /**

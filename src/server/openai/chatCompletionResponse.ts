@@ -4,6 +4,7 @@ import type { ReplyFormat } from "../../chat/ReplyFormat.js";
 import type { ReplyStream } from "../../chat/ReplyStream.js";
 import type { GenerationResult } from "../../llm/Runner.js";
 import type { ToolCall, ToolCallEvent } from "../../llm/tools/ToolCallParser.js";
+import { llamaCppTimings } from "./llamaCppTimings.js";
 import { SSE_DONE, sseEvent } from "./sse.js";
 
 export interface CompletionMeta {
@@ -40,6 +41,7 @@ export async function respondWhole(ctx: Context, reply: ReplyStream, meta: Compl
     object: "chat.completion",
     choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(result, calls.length > 0) }],
     usage: usage(result),
+    timings: llamaCppTimings(result),
   };
 }
 
@@ -71,7 +73,9 @@ export async function* streamEvents(
   if (end !== undefined) yield* deltas(end.events);
   const result = await reply.result;
   yield sseEvent(chunk({}, finishReason(result, (end?.reply.calls.length ?? 0) > 0)));
-  if (includeUsage) yield sseEvent({ ...meta, object: "chat.completion.chunk", choices: [], usage: usage(result) });
+  if (includeUsage) {
+    yield sseEvent({ ...meta, object: "chat.completion.chunk", choices: [], usage: usage(result), timings: llamaCppTimings(result) });
+  }
   yield SSE_DONE;
 }
 

@@ -9,6 +9,7 @@ import type { CompletionRequestBody, completionRequestSchema } from "../schemas/
 import { samplingOptions } from "../schemas/samplingFields.js";
 import { validate } from "../validate.js";
 import { finishReason, usage, type CompletionMeta } from "./chatCompletionResponse.js";
+import { llamaCppTimings } from "./llamaCppTimings.js";
 import { SSE_DONE, sseEvent } from "./sse.js";
 import { refuseUnsupported, UNSUPPORTED_COMPLETION_FIELDS } from "./unsupportedFields.js";
 
@@ -48,6 +49,7 @@ async function respondWhole(ctx: Context, reply: ReplyStream, meta: CompletionMe
     object: "text_completion",
     choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason(result) }],
     usage: usage(result),
+    timings: llamaCppTimings(result),
   };
 }
 
@@ -62,6 +64,6 @@ async function* completionEvents(reply: ReplyStream, meta: CompletionMeta, body:
   for await (const text of reply) yield sseEvent(chunk(text, null));
   const result = await reply.result;
   yield sseEvent(chunk("", finishReason(result)));
-  if (includeUsage) yield sseEvent({ ...meta, object: "text_completion", choices: [], usage: usage(result) });
+  if (includeUsage) yield sseEvent({ ...meta, object: "text_completion", choices: [], usage: usage(result), timings: llamaCppTimings(result) });
   yield SSE_DONE;
 }

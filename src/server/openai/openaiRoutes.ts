@@ -71,7 +71,7 @@ export function openaiRoutes(router: Router, deps: OpenAiRouteDeps): void {
 
 /** The body's chat_id or the X-Chat-Id header (the one place that decides); both, differing, is a 400. */
 function resolveChatId(fromBody: string | undefined, fromHeader: string): string | undefined {
-  const header = fromHeader === "" ? undefined : validate(chatIdSchema, fromHeader);
+  const header = fromHeader === "" ? undefined : validate(chatIdSchema, fromHeader, "The X-Chat-Id header");
   if (fromBody !== undefined && header !== undefined && fromBody !== header) {
     throw new DomainError("invalid_request", "chat_id and the X-Chat-Id header name different chats.", { param: "chat_id" });
   }

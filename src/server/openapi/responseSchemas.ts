@@ -62,6 +62,21 @@ const usageSchema = z.object({
   prompt_tokens_details: z.object({ cached_tokens: z.int() }),
 });
 
+const timingsSchema = z
+  .object({
+    cache_n: z.int(),
+    prompt_n: z.int(),
+    prompt_ms: z.number().optional(),
+    prompt_per_second: z.number().optional(),
+    predicted_n: z.int(),
+    predicted_ms: z.number(),
+    predicted_per_second: z.number().optional(),
+  })
+  .describe(
+    "llama.cpp's extension, measured by the server: prompt_ms runs to the first generated token, predicted_ms from it " +
+      "to the last, predicted_per_second counts the tokens after the first.",
+  );
+
 export const chatCompletionSchema = z.object({
   id: z.string(),
   object: z.literal("chat.completion"),
@@ -80,6 +95,7 @@ export const chatCompletionSchema = z.object({
     }),
   ),
   usage: usageSchema,
+  timings: timingsSchema,
 });
 
 export const chatCompletionChunkSchema = z
@@ -101,6 +117,7 @@ export const chatCompletionChunkSchema = z
       }),
     ),
     usage: usageSchema.nullable().optional(),
+    timings: timingsSchema.optional().describe("With the usage chunk."),
   })
   .describe("One Server-Sent Event `data:` line; the stream ends with `data: [DONE]`.");
 
