@@ -82,7 +82,10 @@ describe("POST /v1/embeddings", () => {
     const raw = await (await post("/v1/embeddings", { input: "the sea", encoding_format: "base64" })).json();
     expect(Buffer.from(raw.data[0].embedding, "base64").length).toBe(first!.length * 4);
 
-    const tokens = await (await post("/v1/embeddings", { input: [[5, 6, 7], [8]] })).json();
+    const tokensResponse = await post("/v1/embeddings", { input: [[5, 6, 7], [8]] });
+    // Counted against the same hourly limit as generation.
+    expect(Number(tokensResponse.headers.get("x-ratelimit-remaining"))).toBeGreaterThan(0);
+    const tokens = await tokensResponse.json();
     expect(tokens.data).toHaveLength(2);
     expect(tokens.data[1].embedding).toHaveLength(first!.length);
   });

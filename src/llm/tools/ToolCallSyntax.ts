@@ -79,7 +79,13 @@ function firstPart(prefix: string | LlamaText): string {
 
 /** The texts that end the model's turn, from the wrapper's own stop triggers. */
 function endTexts(wrapper: ChatWrapper): string[] {
-  const { stopGenerationTriggers } = wrapper.generateContextState({ chatHistory: [] });
+  let stopGenerationTriggers: readonly LlamaText[];
+  try {
+    ({ stopGenerationTriggers } = wrapper.generateContextState({ chatHistory: [] }));
+  } catch {
+    // A template that cannot render an empty chat (some Jinja templates insist on a user message).
+    ({ stopGenerationTriggers } = wrapper.generateContextState({ chatHistory: [{ type: "user", text: "" }, { type: "model", response: [] }] }));
+  }
   return stopGenerationTriggers
     .filter((trigger) => !trigger.values.some((part) => part instanceof SpecialToken))
     .map((trigger) => textOf(trigger))
