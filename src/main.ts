@@ -10,6 +10,7 @@ import { ModelLoadError } from "./llm/ModelLoadError.js";
 import { resolveModel } from "./llm/resolveModel.js";
 import { createLogger } from "./observability/createLogger.js";
 import { Metrics } from "./observability/Metrics.js";
+import { answerClientErrors } from "./server/answerClientErrors.js";
 import { ApiKeys } from "./server/auth/ApiKeys.js";
 import { createApp, type App } from "./server/createApp.js";
 import { KeyvSessionStore } from "./sessions/KeyvSessionStore.js";
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
   const { version } = JSON.parse(await fs.readFile(path.join(projectRoot, "package.json"), "utf8")) as { version: string };
   const app = createApp({ version, config, host, store, keys, metrics, logger });
   const server = app.koa.listen(config.port, config.host);
+  answerClientErrors(server);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));
   started.push(() => closeServer(server, app, config.shutdownGraceSeconds * 1000));
   const address = server.address();

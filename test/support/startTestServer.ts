@@ -8,6 +8,7 @@ import type { Runner } from "../../src/llm/Runner.js";
 import { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
 import { createLogger } from "../../src/observability/createLogger.js";
 import { Metrics } from "../../src/observability/Metrics.js";
+import { answerClientErrors } from "../../src/server/answerClientErrors.js";
 import { ApiKeys } from "../../src/server/auth/ApiKeys.js";
 import { createApp } from "../../src/server/createApp.js";
 import { KeyvSessionStore } from "../../src/sessions/KeyvSessionStore.js";
@@ -78,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const { keys } = await ApiKeys.load(config.apiKeys, config.dataDir);
   const app = createApp({ config, host, store, keys, metrics, logger });
   const server = app.koa.listen(0, "127.0.0.1");
+  answerClientErrors(server);
   await new Promise<void>((resolve) => server.once("listening", resolve));
   const { port } = server.address() as AddressInfo;
 

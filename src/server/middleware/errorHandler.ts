@@ -32,7 +32,11 @@ export function errorHandler(logger: Logger): Middleware {
     } catch (error) {
       const known = error instanceof DomainError ? error : undefined;
       const mapping = known === undefined ? INTERNAL_ERROR : ERROR_TABLE[known.kind];
-      if (mapping.status >= 500) logger.error({ err: error, requestId: ctx.state["requestId"] }, "request failed");
+      // Failures get their stack in the log; refusals (a full queue, shutdown, 501) only the request's own line,
+      // which under overload is thousands a second.
+      if (known === undefined || known.kind === "runner_failed") {
+        logger.error({ err: error, requestId: ctx.state["requestId"] }, "request failed");
+      }
       if (ctx.headerSent) {
         // Too late for a JSON body: end the socket so the client sees a truncated transfer, not a clean end.
         ctx.res.destroy();
