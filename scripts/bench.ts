@@ -12,6 +12,7 @@ import { parseBenchOptions, USAGE, UsageError } from "./bench/benchOptions.js";
 import { loadAverage, machineInfo, type BackendReport, type BenchReport } from "./bench/BenchReport.js";
 import { renderMarkdown } from "./bench/markdown.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./bench/samples.js";
+import { emptyAgentResults, renderAgentTables } from "./bench/agentScenarios.js";
 import { runBackend } from "./bench/runBackend.js";
 import { killAllServers } from "./bench/ServerProcess.js";
 import { summariseConcurrent, summariseSingle, summariseTurns } from "./bench/summarise.js";
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   const samples: Sample[] = [];
   const rounds: ConcurrentRound[] = [];
   const skipped: SkippedScenario[] = [];
+  const agents = emptyAgentResults();
   const backends: BackendReport[] = [];
   try {
     for (const [index, id] of options.backends.entries()) {
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
       }
       // an equal share of what is left, so that a slow backend cannot starve the ones after it
       const share = (deadline - performance.now()) / (options.backends.length - index);
-      await runBackend(lookup.backend, options, performance.now() + share, report, { samples, rounds, skipped }, log);
+      await runBackend(lookup.backend, options, performance.now() + share, report, { samples, rounds, skipped, agents }, log);
     }
   } finally {
     killAllServers();
@@ -98,11 +100,12 @@ async function main(): Promise<void> {
     samples,
     concurrentRounds: rounds,
     skippedScenarios: skipped,
+    agents,
     summaries,
     targets,
   };
   const label = (id: string) => backends.find((backend) => backend.id === id)?.label ?? id;
-  const markdown = renderMarkdown(report);
+  const markdown = `${renderMarkdown(report)}\n${renderAgentTables(agents, label)}`;
   const chart = renderTtftChart(
     summaries.conversation.filter((turn) => turn.parallel === options.parallel),
     `Time to first token per turn, one conversation (${model.file}, ${options.threads} threads)`,

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import os from "node:os";
+import type { AgentResults } from "./agentScenarios.js";
 import type { BackendId, BenchOptions } from "./benchOptions.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./samples.js";
 import type { Summaries, TargetResult } from "./targets.js";
@@ -17,6 +18,8 @@ export interface BenchReport {
   samples: Sample[];
   concurrentRounds: ConcurrentRound[];
   skippedScenarios: SkippedScenario[];
+  /** The structured-output and agent-loop scenarios (scripts/bench/agentScenarios.ts). */
+  agents: AgentResults;
   summaries: Summaries;
   targets: TargetResult[];
 }

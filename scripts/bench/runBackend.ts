@@ -2,6 +2,7 @@ import type { Backend, RunningBackend } from "./backends.js";
 import { BackendUnavailable } from "./backends.js";
 import type { BenchOptions } from "./benchOptions.js";
 import type { BackendReport } from "./BenchReport.js";
+import { agentLoop, structuredOutput, type AgentResults } from "./agentScenarios.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./samples.js";
 import { concurrentStreams, conversations, singlePrompt, warmUp, type ScenarioContext } from "./scenarios.js";
 import { RequestFailed } from "./streamChat.js";
@@ -10,6 +11,7 @@ export interface Collectors {
   samples: Sample[];
   rounds: ConcurrentRound[];
   skipped: SkippedScenario[];
+  agents: AgentResults;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function runBackend(
       }
       report.starts.push({ parallel, startupMs: Math.round(server.startupMs), warmUpMs: Math.round(warmUpMs), facts: server.startupFacts });
       report.build ??= describeBuild(backend, server);
-      const ctx: ScenarioContext = { backend, server, parallel, profile, deadline, ...into, log };
+      const ctx: ScenarioContext = { backend, server, parallel, profile, deadline, samples: into.samples, rounds: into.rounds, skipped: into.skipped, log };
       const step = async (name: string, run: () => Promise<void>) => {
         const stepStarted = performance.now();
         await run();
@@ -69,7 +71,11 @@ export async function runBackend(
       if (profile.interleaved.parallels.includes(parallel)) {
         for (const mode of modes) await step(`interleaved, ${mode}`, () => conversations(ctx, "interleaved", mode));
       }
-      if (parallel === options.parallel) await step("concurrent streams", () => concurrentStreams(ctx));
+      if (parallel === options.parallel) {
+        await step("concurrent streams", () => concurrentStreams(ctx));
+        await step("structured output", () => structuredOutput(ctx, into.agents.structured));
+        await step("agent loop", () => agentLoop(ctx, into.agents.agentLoop));
+      }
     } finally {
       await server.stop();
     }

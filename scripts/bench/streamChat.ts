@@ -8,6 +8,8 @@ export interface ChatRequest {
   maxTokens: number;
   /** Our extension; never sent to llama-server. */
   chatId?: string;
+  /** More body fields, over the defaults (an undefined one removes a default). */
+  extra?: Record<string, unknown>;
 }
 
 /** What one streamed reply measured, from the client's side; times are ms from sending the request. */
@@ -49,6 +51,7 @@ export async function streamChat(
     max_tokens: request.maxTokens,
     temperature: 0,
     ...(request.chatId === undefined ? {} : { chat_id: request.chatId }),
+    ...request.extra,
   };
   const signal = AbortSignal.timeout(timeoutMs);
   const send = () =>

@@ -1,19 +1,22 @@
-import type { ChatHistoryItem } from "node-llama-cpp";
 import type { Logger } from "pino";
 import type { Config } from "../config/loadConfig.js";
 import { DomainError } from "../errors/DomainError.js";
-import { buildConversationPrompt, buildPrompt, type BuiltPrompt } from "../llm/buildPrompt.js";
-import { RecentReplies } from "../llm/RecentReplies.js";
-import type { GenerateOptions, Runner } from "../llm/Runner.js";
+import { buildPrompt, type BuiltPrompt } from "../llm/buildPrompt.js";
+import type { Runner } from "../llm/Runner.js";
 import type { Metrics } from "../observability/Metrics.js";
 import type { ChatMutex } from "../sessions/ChatMutex.js";
 import { emptyMeta, type ChatMeta, type Session, type Turn } from "../sessions/Session.js";
 import type { ChatKey, ChatPage, SessionStore } from "../sessions/SessionStore.js";
 import { AdmissionGate } from "./AdmissionGate.js";
+import { CompletionService } from "./CompletionService.js";
 import { Holdings } from "./Holdings.js";
 import type { ModelHost } from "./ModelHost.js";
-import { ReplyStream, type ReplyHooks } from "./ReplyStream.js";
-import { TurnTracker, type TurnLifetime } from "./TurnTracker.js";
+import type { ReplyStream } from "./ReplyStream.js";
+import { startGeneration, type GenerationRequest } from "./startGeneration.js";
+import { TurnTracker } from "./TurnTracker.js";
+
+export type { GenerationRequest } from "./startGeneration.js";
+export type { CompletionRequest, EmbeddingRequest, RawCompletionRequest } from "./CompletionService.js";
 
 export interface ChatServiceDeps {
   config: Config;
@@ -24,35 +27,11 @@ export interface ChatServiceDeps {
   logger: Logger;
 }
 
-/** Sampling options and the client's side of a generation request's life. */
-export interface GenerationRequest {
-  maxTokens?: number | undefined;
-  temperature?: number | undefined;
-  topP?: number | undefined;
-  seed?: number | undefined;
-  stop?: readonly string[] | undefined;
-  ignoreEos?: boolean | undefined;
-  /** Aborts when the client goes away; timeout and shutdown are the service's own. */
-  clientGone: AbortSignal;
-  /** Resolves when the response has ended: true when the client got all of it (see ReplyHooks.delivered). */
-  delivered?: Promise<boolean> | undefined;
-  /**
-   * Counts the request against the rate limit, before anything is done for it (so that a client over its
-   * limit costs nothing), and returns how to give the count back: a request refused after all never counts.
-   */
-  admit?: () => Promise<() => void>;
-}
-
 /** A turn of a stored chat: the session supplies the history and the turn is saved. */
 export interface TurnRequest extends GenerationRequest, ChatKey {
   message: string;
   /** Replaces the session's system prompt (and is saved with the turn) when given. */
   systemPrompt?: string | undefined;
-}
-
-/** A stateless completion: `messages` is the whole conversation and nothing is stored. */
-export interface CompletionRequest extends GenerationRequest {
-  messages: readonly ChatHistoryItem[];
 }
 
 /** A turn's prompt and what its chat's meta becomes once the turn is stored at `index`. */
@@ -69,12 +48,11 @@ interface TurnPlan {
 export class ChatService {
   private readonly turns: TurnTracker;
   private readonly gate: AdmissionGate;
-  /** Stateless replies generated lately, so that a client resending one gets the tokens it was generated as. */
-  private readonly recentReplies = new RecentReplies(256);
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.turns = new TurnTracker(deps.config.requestTimeoutSeconds * 1000);
     this.gate = new AdmissionGate(() => deps.host.capacity);
+    this.completions = new CompletionService(deps, this.turns, this.gate);
   }
 
   /** The prompt a turn would evaluate, exactly as the runner sees it; nothing is generated or stored. */
@@ -108,7 +86,7 @@ export class ChatService {
       const maxTokens = request.maxTokens ?? config.maxTokens;
       const { built, index, meta } = await this.plan(runner, key, request.message, maxTokens, request.systemPrompt);
       const turnOf = (assistant: string): Turn => ({ user: request.message, assistant });
-      return await this.generate(runner, built, request, lifetime, held, {
+      return await startGeneration(this.deps, runner, built, request, lifetime, held, {
         // Marked "crash" while it runs: if the process dies, that is what it was; hidden from readers meanwhile.
         progress: (assistant) => store.saveTurn(key, index, { ...turnOf(assistant), interrupted: "crash" }, { ...meta, pending: index }),
         finished: async (assistant, interrupted, tokens) => {
@@ -127,32 +105,8 @@ export class ChatService {
     }
   }
 
-  /** A stateless completion over the conversation the client sent; nothing is stored. */
-  async startCompletion(request: CompletionRequest): Promise<ReplyStream> {
-    const held = new Holdings();
-    const lifetime = this.turns.begin(request.clientGone);
-    held.add(() => lifetime.end());
-    let refund: (() => void) | undefined;
-    try {
-      const runner = this.deps.host.require();
-      refund = await request.admit?.();
-      held.add(this.gate.enter());
-      const maxTokens = request.maxTokens ?? this.deps.config.maxTokens;
-      const built = buildConversationPrompt(runner, request.messages, maxTokens, (context, reply) =>
-        this.recentReplies.recall(context, reply),
-      );
-      return await this.generate(runner, built, request, lifetime, held, {
-        finished: async (reply, interrupted, tokens) => {
-          // What a stateless client will resend with its next request: this reply, after these messages.
-          if (interrupted === undefined && tokens !== undefined) this.recentReplies.remember(request.messages, reply, tokens);
-        },
-      });
-    } catch (error) {
-      refund?.();
-      held.release();
-      throw error;
-    }
-  }
+  /** Stateless requests (no stored chat): completions over a conversation or a raw prompt, embeddings. */
+  readonly completions: CompletionService;
 
   /**
    * Reads what the prompt needs (the window's turns, or all of them when the system prompt changes, which
@@ -172,36 +126,6 @@ export class ChatService {
       // A pending turn left by a process that died stays, as it was saved: marked "crash".
       meta: { system_prompt, windowStart: windowStart + built.windowStart, turnCount: meta.turnCount + 1 },
     };
-  }
-
-  /** Starts the runner and waits for the first chunk; the stream then owns `held`. */
-  private async generate(
-    runner: Runner,
-    built: BuiltPrompt,
-    request: GenerationRequest,
-    lifetime: TurnLifetime,
-    held: Holdings,
-    hooks: Pick<ReplyHooks, "finished" | "progress">,
-  ): Promise<ReplyStream> {
-    const { config, metrics, logger } = this.deps;
-    const seed = request.seed ?? config.seed;
-    const options: GenerateOptions = {
-      maxTokens: request.maxTokens ?? config.maxTokens,
-      temperature: request.temperature ?? config.temperature,
-      signal: lifetime.signal,
-      ...(seed === undefined ? {} : { seed }),
-      ...(request.topP === undefined ? {} : { topP: request.topP }),
-      ...(request.stop === undefined ? {} : { stop: request.stop }),
-      ...(request.ignoreEos === undefined ? {} : { ignoreEos: request.ignoreEos }),
-    };
-    return ReplyStream.start(runner.generate(built.prompt, options), built.promptTokens, {
-      ...hooks,
-      signal: lifetime.signal,
-      delivered: request.delivered,
-      logger,
-      metrics,
-      release: () => held.release(),
-    });
   }
 
   listChats(owner: string, page?: ChatPage): Promise<string[]> {

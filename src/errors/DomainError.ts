@@ -9,6 +9,8 @@ export type ErrorKind =
   /** The prompt does not fit the context, even with the oldest turns left out. */
   | "prompt_too_long"
   | "not_found"
+  /** GET /v1/models/{id} for a model this server does not serve. */
+  | "model_not_found"
   /** Too many requests are already waiting for this chat. */
   | "chat_busy"
   /** Too many requests are already waiting for the model. */

@@ -25,37 +25,58 @@ export function plainPrompt(text: LlamaText): Prompt {
 }
 
 // Private-use characters never produced by a tokenizer or typed by a client of this API in practice; the
-// marker is removed again before anything is tokenized or shown.
-const MARK_START = "\uE000";
-const MARK_END = "\uE001";
+// markers are removed again before anything is tokenized or shown.
+const OPEN = "\uE000";
+const CLOSE = "\uE001";
+const STOP = "\uE002";
 
-export const replyMarker = (index: number): string => `${MARK_START}${index}${MARK_END}`;
+/** Where a known reply starts in a rendering; everything up to its `replyEnd` is that reply. */
+export const replyStart = (index: number): string => `${OPEN}${index}${STOP}`;
+export const replyEnd = (index: number): string => `${CLOSE}${index}${STOP}`;
+/** A known reply that is a text alone. */
+export const replyMarker = (index: number): string => replyStart(index) + replyEnd(index);
 
 /**
- * Splits a template rendering in which known replies were replaced by `replyMarker(i)` into segments, and
- * restores the reply texts in the whole-prompt text.
+ * Splits a template rendering in which known replies were marked (replyStart ... replyEnd, possibly with other
+ * template parts between them, such as a tool-call section's syntax) into segments: each marked region becomes
+ * the reply's tokens, and the reply's text in the whole-prompt text.
  */
 export function splitAtReplyMarkers(rendered: LlamaText, replies: readonly KnownReply[]): Prompt {
-  const markerPattern = new RegExp(`${MARK_START}(\\d+)${MARK_END}`, "g");
+  const markerPattern = new RegExp(`([${OPEN}${CLOSE}])(\\d+)${STOP}`, "g");
   const segments: Array<LlamaText | KnownReply> = [];
+  const text: Array<LlamaText["values"][number]> = [];
   let current: Array<LlamaText["values"][number]> = [];
-  const text = rendered.mapValues((value) =>
-    typeof value === "string" ? value.replace(markerPattern, (_, index: string) => replies[Number(index)]!.text) : value,
-  );
+  let inside: number | undefined;
   for (const value of rendered.values) {
     if (typeof value !== "string") {
-      current.push(value);
+      if (inside === undefined) {
+        current.push(value);
+        text.push(value);
+      }
       continue;
     }
     let last = 0;
     for (const match of value.matchAll(markerPattern)) {
-      if (match.index > last) current.push(value.slice(last, match.index));
-      segments.push(LlamaText(current), replies[Number(match[1])]!);
-      current = [];
+      const index = Number(match[2]);
+      if (match[1] === OPEN && inside === undefined) {
+        if (match.index > last) {
+          current.push(value.slice(last, match.index));
+          text.push(value.slice(last, match.index));
+        }
+        segments.push(LlamaText(current), replies[index]!);
+        text.push(replies[index]!.text);
+        current = [];
+        inside = index;
+      } else if (match[1] === CLOSE && inside === index) {
+        inside = undefined;
+      }
       last = match.index + match[0].length;
     }
-    if (last < value.length) current.push(value.slice(last));
+    if (inside === undefined && last < value.length) {
+      current.push(value.slice(last));
+      text.push(value.slice(last));
+    }
   }
   segments.push(LlamaText(current));
-  return { text, segments: segments.filter((segment) => !isLlamaText(segment) || segment.values.length > 0) };
+  return { text: LlamaText(text), segments: segments.filter((segment) => !isLlamaText(segment) || segment.values.length > 0) };
 }

@@ -17,6 +17,19 @@ export interface GenerateOptions {
   ignoreEos?: boolean;
   /** Client gone, timeout or shutdown: generation stops and the stream ends with finish reason "abort". */
   signal?: AbortSignal;
+  /** Constrains the reply to a grammar while it is sampled (structured output, tool calls). */
+  grammar?: GenerationGrammar;
+}
+
+/** A GBNF grammar (see src/llm/grammar) for a reply; it ends once the grammar is complete. */
+export interface GenerationGrammar {
+  gbnf: string;
+  /**
+   * Unset: the grammar constrains the reply from its first token. Set: the reply is free text until one of
+   * these texts appears, and the grammar constrains what follows it (llama.cpp's "lazy" grammars). Runners
+   * whose `lazyGrammar` is false generate such a reply unconstrained; the caller checks what came out.
+   */
+  triggers?: readonly string[];
 }
 
 export interface GenerationResult {
@@ -39,6 +52,16 @@ export interface GenerationResult {
    * from a runner that knows its tokens): stored with the turn so the next prompt reuses them.
    */
   tokens?: readonly Token[];
+}
+
+/** Text, or token ids, to embed. */
+export type EmbeddingInput = string | readonly number[];
+
+export interface Embeddings {
+  /** One unit-length vector per input, in order. */
+  vectors: number[][];
+  /** Tokens evaluated, all inputs together. */
+  promptTokens: number;
 }
 
 /** Text chunks as they are generated; `result` resolves once the stream has ended (or failed). */
@@ -65,10 +88,19 @@ export interface Runner extends AsyncDisposable {
   readonly capacity?: number;
   /** The chat template, resolved from the model's own metadata. */
   readonly chatWrapper: ChatWrapper;
+  /** Whether the model's tokenizer adds a BOS token in front of a prompt (raw completions start with it). */
+  readonly addsBos: boolean;
+  /** Whether a grammar with triggers is honoured (else that reply is generated unconstrained). */
+  readonly lazyGrammar: boolean;
   /** Tokens the prompt is evaluated as, or a safe upper bound. */
   countTokens(prompt: Prompt): number;
   /** The prompt exactly as the runner evaluates it, special tokens written as their vocabulary text. */
   showPrompt(prompt: Prompt): string;
   generate(prompt: Prompt, options: GenerateOptions): Generation;
+  /**
+   * Embeddings of the inputs from the loaded model; an input longer than the embedding context is a
+   * prompt_too_long, and runners that cannot embed refuse with not_implemented.
+   */
+  embed(inputs: readonly EmbeddingInput[], signal?: AbortSignal): Promise<Embeddings>;
   dispose(): Promise<void>;
 }

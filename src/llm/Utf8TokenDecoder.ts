@@ -12,6 +12,8 @@ export class Utf8TokenDecoder {
   constructor(
     private readonly model: LlamaModel,
     promptTokens: readonly Token[],
+    /** Writes special tokens as their text: a grammar matches them by it, so structured replies must show it. */
+    private readonly specialTokens = false,
   ) {
     // The tokens before a piece decide, for SentencePiece vocabularies, whether its leading space is kept.
     this.context = promptTokens.slice(-8);
@@ -19,14 +21,14 @@ export class Utf8TokenDecoder {
 
   push(token: Token): string {
     this.held.push(token);
-    const text = this.model.detokenize(this.held, false, this.context);
+    const text = this.model.detokenize(this.held, this.specialTokens, this.context);
     if (text.endsWith("\uFFFD") && this.held.length < MAX_HELD_TOKENS) return "";
     return this.emit(text);
   }
 
   flush(): string {
     if (this.held.length === 0) return "";
-    return this.emit(this.model.detokenize(this.held, false, this.context));
+    return this.emit(this.model.detokenize(this.held, this.specialTokens, this.context));
   }
 
   private emit(text: string): string {

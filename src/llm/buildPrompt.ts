@@ -1,7 +1,8 @@
-import type { ChatHistoryItem, Token } from "node-llama-cpp";
+import { LlamaText, type ChatHistoryItem, type ChatModelFunctions, type Token } from "node-llama-cpp";
 import { DomainError } from "../errors/DomainError.js";
 import type { Session, Turn } from "../sessions/Session.js";
-import { replyMarker, splitAtReplyMarkers, type KnownReply, type Prompt } from "./Prompt.js";
+import { responseParts, type ResponseEntry } from "./responseParts.js";
+import { replyEnd, replyMarker, replyStart, splitAtReplyMarkers, type KnownReply, type Prompt } from "./Prompt.js";
 import type { Runner } from "./Runner.js";
 
 export interface BuiltPrompt {
@@ -24,7 +25,8 @@ export function buildPrompt(runner: PromptRunner, session: Session, message: str
   const budget = runner.contextSize - maxTokens;
   const history = session.history;
   const measure = (start: number) => {
-    const prompt = render(runner, sessionItems(session, start, message), storedTokens(runner, session.history.slice(start)));
+    const known = storedTokens(runner, session.history.slice(start)).map((reply) => [reply]);
+    const prompt = render(runner, sessionItems(session, start, message), known);
     return { prompt, promptTokens: runner.countTokens(prompt), windowStart: start };
   };
 
@@ -59,26 +61,39 @@ export function buildPrompt(runner: PromptRunner, session: Session, message: str
   return best.windowStart === low ? best : measure(low);
 }
 
+/** A reply the server generated lately: the tokens of one part of a model response, given what came before it. */
+export type RecallReply = (context: readonly ChatHistoryItem[], part: readonly ResponseEntry[]) => KnownReply | undefined;
+
 /**
  * Renders a whole conversation sent by the client (OpenAI-style, stateless): nothing is left out, so a
- * conversation that does not fit is a 400, as OpenAI answers it. `recall` gives the generated tokens of a
- * resent assistant message that this server produced (given the messages it answered), so that it matches the
- * cache built when generating it.
+ * conversation that does not fit is a 400, as OpenAI answers it. A conversation that ends with a model item
+ * (tool results) continues that response; otherwise a new one starts. `recall` gives the generated tokens of a
+ * resent assistant message (its text and tool calls) that this server produced, so that it matches the cache
+ * built when generating it; `functions` are the tools offered, documented by the chat template.
  */
 export function buildConversationPrompt(
   runner: PromptRunner,
   messages: readonly ChatHistoryItem[],
   maxTokens: number,
-  recall: (context: readonly ChatHistoryItem[], reply: string) => readonly Token[] | undefined = () => undefined,
+  recall: RecallReply = () => undefined,
+  functions?: ChatModelFunctions,
 ): BuiltPrompt {
-  // One entry per model item, in order, as render() expects.
-  const replies = messages.flatMap((item, index) => {
+  const parallelCalls = runner.chatWrapper.settings.functions.parallelism !== undefined;
+  const known = messages.flatMap((item, index) => {
     if (item.type !== "model") return [];
-    const text = item.response.join("");
-    const tokens = recall(messages.slice(0, index), text);
-    return [tokens === undefined ? undefined : { text, tokens }];
+    return [
+      responseParts(item.response).map(({ start, end }) => {
+        const part = item.response.slice(start, end);
+        // Without a parallel-call syntax the template puts each call's result right after it: only a reply with
+        // at most one call is one region of the rendering.
+        if (!parallelCalls && part.filter((entry) => typeof entry !== "string").length > 1) return undefined;
+        const before = start === 0 ? messages.slice(0, index) : [...messages.slice(0, index), { type: "model" as const, response: item.response.slice(0, start) }];
+        return recall(before, part);
+      }),
+    ];
   });
-  const prompt = render(runner, [...messages, { type: "model", response: [] }], replies);
+  const items = messages.at(-1)?.type === "model" ? messages : [...messages, { type: "model" as const, response: [] }];
+  const prompt = render(runner, items, known, functions);
   const promptTokens = runner.countTokens(prompt);
   const budget = runner.contextSize - maxTokens;
   if (promptTokens > budget) {
@@ -93,20 +108,48 @@ export function buildConversationPrompt(
 }
 
 /**
- * Renders chat items with the template; model replies with known tokens are rendered as markers and then cut
- * out as token segments. `known[i]` belongs to the i-th model item.
+ * Renders chat items with the template; parts of model responses with known tokens are marked and then cut
+ * out as token segments. `known[i][j]` belongs to the j-th part (see responseParts) of the i-th model item.
  */
-function render(runner: PromptRunner, items: readonly ChatHistoryItem[], known: ReadonlyArray<KnownReply | undefined>): Prompt {
+function render(
+  runner: PromptRunner,
+  items: readonly ChatHistoryItem[],
+  known: ReadonlyArray<ReadonlyArray<KnownReply | undefined>>,
+  functions?: ChatModelFunctions,
+): Prompt {
   const replies: KnownReply[] = [];
   let modelIndex = 0;
   const marked = items.map((item): ChatHistoryItem => {
-    if (item.type !== "model" || item.response.length === 0) return item;
-    const reply = known[modelIndex++];
-    if (reply === undefined) return item;
-    replies.push(reply);
-    return { type: "model", response: [replyMarker(replies.length - 1)] };
+    if (item.type !== "model") return item;
+    const parts = known[modelIndex++] ?? [];
+    const response = responseParts(item.response).flatMap(({ start, end }, partIndex) => {
+      const part = item.response.slice(start, end);
+      const reply = parts[partIndex];
+      if (reply === undefined) return part;
+      replies.push(reply);
+      return markPart(part, replies.length - 1);
+    });
+    return { type: "model", response };
   });
-  return splitAtReplyMarkers(runner.chatWrapper.generateContextState({ chatHistory: marked }).contextText, replies);
+  const state = runner.chatWrapper.generateContextState({ chatHistory: marked, ...(functions === undefined ? {} : { availableFunctions: functions }) });
+  return splitAtReplyMarkers(state.contextText, replies);
+}
+
+/**
+ * A part whose rendering, from the start of its text to the end of its last call, is replaced by the tokens it
+ * was generated as: its text opens the region and its last call's raw form closes it (the template still
+ * writes what follows the calls, such as their results, itself).
+ */
+function markPart(part: readonly ResponseEntry[], index: number): ResponseEntry[] {
+  const calls = part.filter((entry) => typeof entry !== "string");
+  const text = part.filter((entry): entry is string => typeof entry === "string").join("");
+  if (calls.length === 0) return [replyMarker(index)];
+  return [
+    replyStart(index) + text,
+    ...calls.map((call, position) =>
+      call.type === "functionCall" ? { ...call, rawCall: LlamaText(position === calls.length - 1 ? replyEnd(index) : "").toJSON() } : call,
+    ),
+  ];
 }
 
 function storedTokens(runner: PromptRunner, turns: readonly Turn[]): Array<KnownReply | undefined> {

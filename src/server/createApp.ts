@@ -72,7 +72,7 @@ export function createApp(deps: AppDeps): App {
   const router = new Router();
   chatRoutes(router, { chats, rateLimit, schema: schemas.chat });
   historyRoutes(router, chats);
-  openaiRoutes(router, { chats, host, config, rateLimit, schema: schemas.chatCompletion, startedAt: Math.floor(Date.now() / 1000) });
+  openaiRoutes(router, { chats, host, config, rateLimit, schemas, startedAt: Math.floor(Date.now() / 1000) });
 
   // Errors after the headers went out are handled (and logged) where they happen; Koa's own printer is noise.
   koa.on("error", (error: Error) => logger.debug({ err: error }, "response stream ended with an error"));

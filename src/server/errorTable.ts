@@ -13,6 +13,7 @@ export const ERROR_TABLE = {
   prompt_too_long: { status: 400, type: "invalid_request_error", code: "context_length_exceeded" },
   unauthorized: { status: 401, type: "authentication_error", code: "invalid_api_key" },
   not_found: { status: 404, type: "invalid_request_error", code: "not_found" },
+  model_not_found: { status: 404, type: "invalid_request_error", code: "model_not_found" },
   method_not_allowed: { status: 405, type: "invalid_request_error", code: "method_not_allowed" },
   misdirected_request: { status: 421, type: "invalid_request_error", code: "misdirected_request" },
   payload_too_large: { status: 413, type: "invalid_request_error", code: "payload_too_large" },

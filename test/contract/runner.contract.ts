@@ -2,7 +2,23 @@ import type { ChatHistoryItem } from "node-llama-cpp";
 import { plainPrompt, type Prompt } from "../../src/llm/Prompt.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GenerateOptions, Runner } from "../../src/llm/Runner.js";
+import { jsonSchemaGrammar } from "../../src/llm/grammar/jsonSchemaGrammar.js";
 import { TEST_MODEL_PATH } from "../support/paths.js";
+import { assertValid } from "../support/schemaValidator.js";
+
+// A schema whose grammar always ends (enums, booleans, bounded strings and arrays): the test model's text is
+// noise, but under the grammar it still has to produce exactly this structure.
+const SCHEMA = {
+  type: "object",
+  properties: {
+    answer: { enum: ["yes", "no", "maybe"] },
+    sure: { type: "boolean" },
+    score: { type: "integer", minimum: 1, maximum: 10 },
+    words: { type: "array", items: { type: "string", maxLength: 6 }, maxItems: 3 },
+  },
+  required: ["answer", "sure", "score", "words"],
+  additionalProperties: false,
+};
 
 /** Loads the runner under test on a model file. */
 export type MakeRunner = (modelPath: string) => Promise<Runner>;
@@ -108,6 +124,37 @@ export function runnerContract(name: string, makeRunner: MakeRunner): void {
       await expect(escaped.dispose()).resolves.toBeUndefined();
       // The shared runner of the other cases is untouched.
       expect((await collect({ maxTokens: 4 })).result.generatedTokens).toBe(4);
+    });
+
+    it("constrains a reply to a JSON schema's grammar: it parses, validates and ends with finish reason stop", async () => {
+      const grammar = { gbnf: jsonSchemaGrammar(SCHEMA, "schema") };
+      for (const seed of [1, 2, 3]) {
+        const { text, result } = await collect({ maxTokens: 300, seed, ignoreEos: false, grammar });
+        expect(result.finishReason).toBe("stop");
+        assertValid(SCHEMA, JSON.parse(text));
+      }
+    });
+
+    it("cuts a grammar-constrained reply at maxTokens with finish reason length", async () => {
+      const grammar = { gbnf: jsonSchemaGrammar(SCHEMA, "schema") };
+      const { text, result } = await collect({ maxTokens: 4, seed: 1, ignoreEos: false, grammar });
+      expect(result.finishReason).toBe("length");
+      expect(result.generatedTokens).toBe(4);
+      expect(text.startsWith("{")).toBe(true);
+      expect(() => JSON.parse(text)).toThrow();
+    });
+
+    it("starts a lazy grammar where its trigger ends, mid-token too, the text before it unchanged (runners with lazyGrammar)", async (test) => {
+      if (!runner.lazyGrammar) test.skip();
+      const free = (await collect({ maxTokens: 40, seed: 11, ignoreEos: false })).text;
+      // A trigger that ends inside a word, so the token that completes it also runs past it.
+      const end = [...free.matchAll(/[a-z](?=[a-z])/g)].map((match) => match.index + 1).find((index) => index > 8 && free.indexOf(free.slice(index - 5, index)) === index - 5);
+      expect(end).toBeDefined();
+      const grammar = { gbnf: 'root ::= " {\\"done\\": " ("true" | "false") "}"', triggers: [free.slice(end! - 5, end)] };
+      const { text, result } = await collect({ maxTokens: 60, seed: 11, ignoreEos: false, grammar });
+      expect(text.slice(0, end)).toBe(free.slice(0, end));
+      expect(text.slice(end)).toMatch(/^ \{"done": (true|false)\}$/);
+      expect(result.finishReason).toBe("stop");
     });
 
     it("fails clearly for a model path that does not exist", async () => {

@@ -107,12 +107,12 @@ describe("the official openai client", () => {
     });
     await expect(attempt).rejects.toBeInstanceOf(BadRequestError);
     await expect(attempt).rejects.toMatchObject({ param: "n" });
-    const tools = client.chat.completions.create({
+    const legacy = client.chat.completions.create({
       model: "test-model",
       messages: [{ role: "user", content: "hi" }],
-      tools: [{ type: "function", function: { name: "f", parameters: {} } }],
+      functions: [{ name: "f", parameters: {} }],
     });
-    await expect(tools).rejects.toMatchObject({ status: 400, param: "tools" });
+    await expect(legacy).rejects.toMatchObject({ status: 400, param: "functions" });
     const tooMany = client.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }], max_tokens: 99_999 });
     await expect(tooMany).rejects.toMatchObject({ status: 400, param: "max_tokens" });
     // Defaults for unimplemented fields are accepted.

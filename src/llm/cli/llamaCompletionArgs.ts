@@ -6,6 +6,8 @@ export interface CompletionArgsInput {
   contextSize: number;
   threads?: number | undefined;
   seed: number;
+  /** A GBNF file that constrains the reply (structured output, forced tool calls). */
+  grammarFile?: string | undefined;
 }
 
 /**
@@ -37,5 +39,6 @@ export function llamaCompletionArgs(input: CompletionArgsInput, options: Generat
   if (options.topP !== undefined) args.push("--top-p", String(options.topP));
   if (input.threads !== undefined) args.push("--threads", String(input.threads));
   if (options.ignoreEos === true) args.push("--ignore-eos");
+  if (input.grammarFile !== undefined) args.push("--grammar-file", input.grammarFile);
   return args;
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 // Only node-llama-cpp's pure-JS parts (GGUF reading, chat templates, LlamaText): this runner must work where
 // its native addon cannot load.
 import { GeneralChatWrapper, readGgufFileInfo, resolveChatWrapper, type ChatWrapper } from "node-llama-cpp";
+import { settings } from "../../config/settings.js";
 import { DomainError } from "../../errors/DomainError.js";
 import { CompletionOutput } from "../cli/CompletionOutput.js";
 import { completionFailure } from "../cli/completionFailure.js";
@@ -17,7 +18,7 @@ import { createGeneration } from "../createGeneration.js";
 import { ensureNotDisposed } from "../ensureNotDisposed.js";
 import { modelFingerprint } from "../modelFingerprint.js";
 import type { Prompt } from "../Prompt.js";
-import type { GenerateOptions, Generation, GenerationResult, Runner } from "../Runner.js";
+import type { EmbeddingInput, Embeddings, GenerateOptions, Generation, GenerationResult, Runner } from "../Runner.js";
 import { StopStringMatcher } from "../StopStringMatcher.js";
 
 export interface LlamaCliRunnerOptions {
@@ -40,6 +41,8 @@ export interface LlamaCliRunnerOptions {
  */
 export class LlamaCliRunner implements Runner {
   readonly kind = "cli";
+  /** llama-completion has no lazy grammars: a reply with trigger texts runs unconstrained. */
+  readonly lazyGrammar = false;
   readonly modelName: string;
   private readonly running = new Set<CompletionProcess>();
 
@@ -51,6 +54,10 @@ export class LlamaCliRunner implements Runner {
     readonly modelFingerprint: string,
   ) {
     this.modelName = path.basename(options.modelPath);
+  }
+
+  get addsBos(): boolean {
+    return this.vocabulary.addsBos;
   }
 
   static async load(options: LlamaCliRunnerOptions): Promise<LlamaCliRunner> {
@@ -110,6 +117,11 @@ export class LlamaCliRunner implements Runner {
     try {
       // llama.cpp drops one trailing newline from a prompt file; the extra one keeps the prompt's own.
       await fs.writeFile(promptFile, `${serializePrompt(prompt.text, this.vocabulary).text}\n`, { mode: 0o600 });
+      let grammarFile: string | undefined;
+      if (options.grammar !== undefined && options.grammar.triggers === undefined) {
+        grammarFile = path.join(dir, "grammar.gbnf");
+        await fs.writeFile(grammarFile, options.grammar.gbnf, { mode: 0o600 });
+      }
       const args = llamaCompletionArgs(
         {
           modelPath: this.options.modelPath,
@@ -117,6 +129,7 @@ export class LlamaCliRunner implements Runner {
           contextSize: this.contextSize,
           threads: this.options.threads,
           seed: options.seed ?? randomInt(2 ** 31),
+          grammarFile,
         },
         options,
       );
@@ -189,6 +202,13 @@ export class LlamaCliRunner implements Runner {
         stats.generationSeconds = (performance.now() - firstTokenAt) / 1000;
       }
     }
+  }
+
+  embed(_inputs: readonly EmbeddingInput[]): Promise<Embeddings> {
+    ensureNotDisposed(this.disposed);
+    return Promise.reject(
+      new DomainError("not_implemented", `Embeddings need the in-process runner (${settings.runner.name}=node); the llama.cpp binary runner does not compute them.`),
+    );
   }
 
   private count(stats: GenerationResult, stderr: string, run: Parameters<typeof parseLlamaPerf>[1]): void {

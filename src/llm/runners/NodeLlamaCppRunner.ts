@@ -16,15 +16,17 @@ import {
 } from "node-llama-cpp";
 import { modelFingerprint } from "../modelFingerprint.js";
 import type { Prompt } from "../Prompt.js";
-import type { GenerateOptions, Generation, GenerationResult, Runner } from "../Runner.js";
+import type { EmbeddingInput, Embeddings, GenerateOptions, Generation, GenerationResult, Runner } from "../Runner.js";
 import { createGeneration } from "../createGeneration.js";
 import { ensureNotDisposed } from "../ensureNotDisposed.js";
 import { ModelLoadError } from "../ModelLoadError.js";
 import { promptText } from "../promptText.js";
 import { StopStringMatcher } from "../StopStringMatcher.js";
 import { Utf8TokenDecoder } from "../Utf8TokenDecoder.js";
+import { Embedder } from "./Embedder.js";
 import { NativeAddonUnavailableError } from "./NativeAddonUnavailableError.js";
 import { EvictedStateCache } from "./EvictedStateCache.js";
+import { replyTokens } from "./replyTokens.js";
 import { SequencePool } from "./SequencePool.js";
 
 export interface NodeLlamaCppRunnerOptions {
@@ -51,10 +53,12 @@ export interface NodeLlamaCppRunnerOptions {
 /** The in-process runner: the model is loaded once, tokens come straight out of node-llama-cpp's evaluator. */
 export class NodeLlamaCppRunner implements Runner {
   readonly kind = "node";
+  readonly lazyGrammar = true;
   readonly modelName: string;
   readonly contextSize: number;
   readonly parallel: number;
   readonly chatWrapper: ChatWrapper;
+  readonly addsBos: boolean;
   /** Which llama.cpp build was loaded (prebuilt or local, CPU or GPU), for the start-up log. */
   readonly buildDescription: string;
 
@@ -66,11 +70,13 @@ export class NodeLlamaCppRunner implements Runner {
     private readonly pool: SequencePool,
     readonly modelFingerprint: string,
     private readonly evicted: EvictedStateCache,
+    private readonly embedder: Embedder,
   ) {
     this.modelName = path.basename(model.filename ?? "model.gguf");
     this.contextSize = context.contextSize;
     this.parallel = context.totalSequences;
     this.chatWrapper = resolveChatWrapper(model);
+    this.addsBos = model.tokens.shouldPrependBosToken;
     this.buildDescription = `${llama.buildType} build, gpu: ${llama.gpu === false ? "none" : llama.gpu}`;
   }
 
@@ -111,7 +117,8 @@ export class NodeLlamaCppRunner implements Runner {
       const evicted = new EvictedStateCache(options.cacheRamBytes ?? 1024 ** 3);
       const pool = new SequencePool(context, parallel, options.maxQueue ?? 64, evicted);
       const fingerprint = await modelFingerprint(options.modelPath);
-      return new NodeLlamaCppRunner(llama, model, context, pool, fingerprint, evicted);
+      const embedder = new Embedder(model, contextSize, options.threads ?? defaultThreads());
+      return new NodeLlamaCppRunner(llama, model, context, pool, fingerprint, evicted, embedder);
     } catch (error) {
       await llama.dispose();
       throw error;
@@ -167,6 +174,10 @@ export class NodeLlamaCppRunner implements Runner {
     // Disposed between generate() and the first read: refused like any later call.
     const tokens = this.tokenize(prompt);
     stats.promptTokens = tokens.length;
+    const grammar =
+      options.grammar === undefined
+        ? undefined
+        : { grammar: await this.llama.createGrammar({ grammar: options.grammar.gbnf }), triggers: options.grammar.triggers };
     const sequence = await this.pool.acquire(tokens, signal);
     stats.queueSeconds = (performance.now() - startedAt) / 1000;
     let firstTokenAt: number | undefined;
@@ -176,16 +187,17 @@ export class NodeLlamaCppRunner implements Runner {
       const promptStartedAt = performance.now();
       const last = await this.evaluatePrompt(sequence, tokens.slice(reused), signal);
 
-      const decoder = new Utf8TokenDecoder(this.model, tokens);
+      const decoder = new Utf8TokenDecoder(this.model, tokens, grammar !== undefined);
       const stops = new StopStringMatcher(options.stop ?? []);
       const generated: Token[] = [];
       let cutByStopString = false;
-      const evaluation = sequence.evaluate(last, {
+      const sampling = {
         temperature: options.temperature,
         seed: options.seed ?? randomInt(2 ** 31),
         ...(options.topP === undefined ? {} : { topP: options.topP }),
         ...(options.ignoreEos === true ? { tokenBias: this.noEndOfGeneration() } : {}),
-      });
+      };
+      const evaluation = replyTokens(this.model, sequence, last, sampling, grammar);
       // Stays "abort" unless the loop ends by itself: a consumer that stops reading early also ends up here.
       stats.finishReason = "abort";
       for await (const token of evaluation) {
@@ -259,6 +271,11 @@ export class NodeLlamaCppRunner implements Runner {
     return rest;
   }
 
+  embed(inputs: readonly EmbeddingInput[], signal?: AbortSignal): Promise<Embeddings> {
+    ensureNotDisposed(this.disposed);
+    return this.embedder.embed(inputs, signal);
+  }
+
   private noEndOfGeneration(): TokenBias {
     const bias = new TokenBias(this.model.tokenizer);
     for (const token of [this.model.tokens.eos, this.model.tokens.eot]) {
@@ -273,6 +290,7 @@ export class NodeLlamaCppRunner implements Runner {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    await this.embedder.dispose();
     await this.context.dispose();
     this.evicted.dispose();
     await this.model.dispose();

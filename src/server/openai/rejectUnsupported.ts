@@ -1,9 +1,9 @@
 import { DomainError } from "../../errors/DomainError.js";
 import type { ChatCompletionMessage, ChatCompletionRequest } from "../schemas/chatCompletionRequestSchema.js";
-import { hasToolCalls, UNSUPPORTED_FIELDS } from "./unsupportedFields.js";
+import { refuseUnsupported, UNSUPPORTED_FIELDS } from "./unsupportedFields.js";
 
-/** A message this server can render: no tool or function results, no tool calls. */
-export type SupportedMessage = ChatCompletionMessage & { role: "system" | "developer" | "user" | "assistant" };
+/** A message this server can render: everything but the legacy `function` role. */
+export type SupportedMessage = ChatCompletionMessage & { role: "system" | "developer" | "user" | "assistant" | "tool" };
 
 /**
  * Refuses, naming the field, anything the request asks for that this server cannot do; returns its messages
@@ -13,15 +13,12 @@ export function rejectUnsupported(body: ChatCompletionRequest): SupportedMessage
   if (body.n !== undefined && body.n !== null && body.n !== 1) {
     throw new DomainError("invalid_request", "Only n=1 is supported.", { param: "n" });
   }
-  for (const { field, accepts, message } of UNSUPPORTED_FIELDS) {
-    if (!accepts((body as Record<string, unknown>)[field])) throw new DomainError("invalid_request", message, { param: field });
-  }
+  refuseUnsupported(body, UNSUPPORTED_FIELDS);
   return body.messages.map((message, index) => {
-    if (message.role === "tool" || message.role === "function") {
-      throw new DomainError("invalid_request", "Tool and function messages are not supported.", { param: `messages[${index}].role` });
-    }
-    if (hasToolCalls(message)) {
-      throw new DomainError("invalid_request", "Tool calls are not supported.", { param: `messages[${index}].tool_calls` });
+    if (message.role === "function") {
+      throw new DomainError("invalid_request", "The legacy `function` role is not supported; send `tool` messages.", {
+        param: `messages[${index}].role`,
+      });
     }
     return { ...message, role: message.role };
   });

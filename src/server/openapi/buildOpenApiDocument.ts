@@ -4,6 +4,10 @@ import type { RequestSchemas } from "../schemas/createRequestSchemas.js";
 import {
   chatCompletionChunkSchema,
   chatCompletionSchema,
+  completionChunkSchema,
+  completionSchema,
+  embeddingListSchema,
+  modelSchema,
   chatListSchema,
   detailSchema,
   healthSchema,
@@ -24,7 +28,7 @@ interface Operation {
   request?: Schema;
   query?: Record<string, { schema: object; description: string }>;
   /** Status -> description and body; `text` for plain-text bodies, `sse` for event streams. */
-  responses: Record<string, { description: string; schema?: Schema; text?: string; sse?: Schema; html?: boolean }>;
+  responses: Record<string, { description: string; schema?: Schema; text?: string; sse?: string; html?: boolean }>;
 }
 
 /** JSON Schema 2020-12 is OpenAPI 3.1's own dialect; the per-schema `$schema` marker is left out. */
@@ -69,6 +73,14 @@ export function buildOpenApiDocument(schemas: RequestSchemas, version: string): 
     { method: "get", path: "/metrics", summary: "Prometheus metrics", tags: ["monitoring"], secured: false, responses: { "200": { description: "Prometheus text format.", text: "Metrics." } } },
     { method: "get", path: "/v1/models", summary: "The served model (OpenAI format)", tags: ["openai"], secured: true, responses: { "200": { description: "One model.", schema: modelListSchema }, ...openAiErrors } },
     {
+      method: "get",
+      path: "/v1/models/{model}",
+      summary: "The served model by its id (404 for any other)",
+      tags: ["openai"],
+      secured: true,
+      responses: { "200": { description: "The model.", schema: modelSchema }, ...openAiErrors },
+    },
+    {
       method: "post",
       path: "/v1/chat/completions",
       summary: "OpenAI-compatible chat completion, stateless or (with chat_id) on a stored chat",
@@ -76,8 +88,33 @@ export function buildOpenApiDocument(schemas: RequestSchemas, version: string): 
       secured: true,
       request: schemas.chatCompletion,
       responses: {
-        "200": { description: "A completion, or with stream: true a stream of chunks.", schema: chatCompletionSchema, sse: chatCompletionChunkSchema },
+        "200": { description: "A completion, or with stream: true a stream of chunks.", schema: chatCompletionSchema, sse: "ChatCompletionChunk" },
         ...openAiErrors,
+      },
+    },
+    {
+      method: "post",
+      path: "/v1/completions",
+      summary: "OpenAI-compatible completion of a raw prompt (no chat template)",
+      tags: ["openai"],
+      secured: true,
+      request: schemas.completion,
+      responses: {
+        "200": { description: "A completion, or with stream: true a stream of chunks.", schema: completionSchema, sse: "TextCompletionChunk" },
+        ...openAiErrors,
+      },
+    },
+    {
+      method: "post",
+      path: "/v1/embeddings",
+      summary: "Embeddings from the served model (in-process runner)",
+      tags: ["openai"],
+      secured: true,
+      request: schemas.embedding,
+      responses: {
+        "200": { description: "One unit-length vector per input.", schema: embeddingListSchema },
+        ...openAiErrors,
+        "501": { description: "The llama.cpp binary runner computes no embeddings.", schema: openAiErrorSchema },
       },
     },
     { method: "get", path: "/openapi.json", summary: "This document", tags: ["documentation"], secured: false, responses: { "200": { description: "OpenAPI 3.1 document." } } },
@@ -94,6 +131,7 @@ export function buildOpenApiDocument(schemas: RequestSchemas, version: string): 
       ...(operation.secured ? { security: [{ apiKey: [] }, { bearer: [] }] } : { security: [] }),
       parameters: [
         ...(operation.path.includes("{chat_id}") ? [chatIdParam] : []),
+        ...(operation.path.includes("{model}") ? [{ name: "model", in: "path", required: true, schema: { type: "string" } }] : []),
         ...Object.entries(operation.query ?? {}).map(([name, query]) => ({ name, in: "query", required: false, ...query })),
       ],
       ...(operation.request === undefined
@@ -113,7 +151,7 @@ export function buildOpenApiDocument(schemas: RequestSchemas, version: string): 
       description: "A secure, streaming REST API for a local GGUF language model, with chat sessions kept on the server.",
     },
     components: {
-      schemas: { ChatCompletionChunk: jsonSchema(chatCompletionChunkSchema) },
+      schemas: { ChatCompletionChunk: jsonSchema(chatCompletionChunkSchema), TextCompletionChunk: jsonSchema(completionChunkSchema) },
       securitySchemes: {
         apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
         bearer: { type: "http", scheme: "bearer", description: "The same key, as OpenAI clients send it." },
@@ -129,7 +167,7 @@ function content(response: Operation["responses"][string]): object {
   if (response.text !== undefined) types["text/plain"] = { schema: { type: "string", description: response.text } };
   if (response.sse !== undefined) {
     types["text/event-stream"] = {
-      schema: { type: "string", description: "Server-Sent Events: each `data:` line holds a ChatCompletionChunk (see components), then `data: [DONE]`." },
+      schema: { type: "string", description: `Server-Sent Events: each \`data:\` line holds a ${response.sse} (see components), then \`data: [DONE]\`.` },
     };
   }
   if (response.html === true) types["text/html"] = { schema: { type: "string" } };
@@ -141,7 +179,7 @@ function errorResponses(schema: Schema): Operation["responses"] {
   return {
     "400": error("Invalid input (the message names the field)."),
     "401": error("Missing or wrong API key."),
-    "404": error("Unknown chat."),
+    "404": error("Unknown chat, or (GET /v1/models/{model}) model."),
     "413": error(`Body larger than ${settings.maxBodyBytes.name}.`),
     "415": error("Body is not JSON."),
     "429": error("Rate limited, or the chat is busy (see Retry-After)."),

@@ -36,10 +36,24 @@ export const openAiErrorSchema = z.object({
   }),
 });
 
-export const modelListSchema = z.object({
-  object: z.literal("list"),
-  data: z.array(z.object({ id: z.string(), object: z.literal("model"), created: z.int(), owned_by: z.string() })),
+export const modelSchema = z.object({ id: z.string(), object: z.literal("model"), created: z.int(), owned_by: z.string() });
+
+export const modelListSchema = z.object({ object: z.literal("list"), data: z.array(modelSchema) });
+
+const toolCallSchema = z.object({
+  id: z.string(),
+  type: z.literal("function"),
+  function: z.object({ name: z.string(), arguments: z.string().describe("JSON text that validates against the tool's parameters.") }),
 });
+
+const toolCallDeltaSchema = z.object({
+  index: z.int(),
+  id: z.string().optional().describe("In the call's first delta, with the name."),
+  type: z.literal("function").optional(),
+  function: z.object({ name: z.string().optional(), arguments: z.string().describe("A fragment of the arguments' JSON text.") }),
+});
+
+const finishReasonSchema = z.enum(["stop", "length", "tool_calls"]);
 
 const usageSchema = z.object({
   prompt_tokens: z.int(),
@@ -71,9 +85,13 @@ export const chatCompletionSchema = z.object({
   choices: z.array(
     z.object({
       index: z.int(),
-      message: z.object({ role: z.literal("assistant"), content: z.string() }),
+      message: z.object({
+        role: z.literal("assistant"),
+        content: z.string().nullable().describe("The reply; with tool calls, the text before them (null when none)."),
+        tool_calls: z.array(toolCallSchema).optional(),
+      }),
       logprobs: z.null(),
-      finish_reason: z.enum(["stop", "length"]),
+      finish_reason: finishReasonSchema,
     }),
   ),
   usage: usageSchema,
@@ -89,12 +107,44 @@ export const chatCompletionChunkSchema = z
     choices: z.array(
       z.object({
         index: z.int(),
-        delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
+        delta: z.object({
+          role: z.literal("assistant").optional(),
+          content: z.string().optional(),
+          tool_calls: z.array(toolCallDeltaSchema).optional(),
+        }),
         logprobs: z.null(),
-        finish_reason: z.enum(["stop", "length"]).nullable(),
+        finish_reason: finishReasonSchema.nullable(),
       }),
     ),
     usage: usageSchema.nullable().optional(),
     timings: timingsSchema.optional().describe("With the usage chunk."),
   })
   .describe("One Server-Sent Event `data:` line; the stream ends with `data: [DONE]`.");
+
+const textChoice = z.object({ index: z.int(), text: z.string(), logprobs: z.null(), finish_reason: z.enum(["stop", "length"]).nullable() });
+
+export const completionSchema = z.object({
+  id: z.string(),
+  object: z.literal("text_completion"),
+  created: z.int(),
+  model: z.string(),
+  choices: z.array(textChoice),
+  usage: usageSchema,
+});
+
+export const completionChunkSchema = completionSchema
+  .extend({ usage: usageSchema.nullable().optional() })
+  .describe("One Server-Sent Event `data:` line of /v1/completions; the stream ends with `data: [DONE]`.");
+
+export const embeddingListSchema = z.object({
+  object: z.literal("list"),
+  data: z.array(
+    z.object({
+      object: z.literal("embedding"),
+      index: z.int(),
+      embedding: z.union([z.array(z.number()), z.string()]).describe("Unit length; base64 of little-endian float32s with encoding_format base64."),
+    }),
+  ),
+  model: z.string(),
+  usage: z.object({ prompt_tokens: z.int(), total_tokens: z.int() }),
+});

@@ -1,18 +1,19 @@
 import { z } from "zod";
-import { settings } from "../../config/settings.js";
 import { UNSUPPORTED_FIELDS } from "../openai/unsupportedFields.js";
 import { chatIdSchema } from "./chatIdSchema.js";
+import { samplingFields, tokenLimit } from "./samplingFields.js";
+import { responseFormatSchema, toolCallSchema, toolChoiceSchema, toolSchema } from "./toolSchemas.js";
 
 const textPart = z.object({ type: z.literal("text"), text: z.string() });
 
 const message = z.looseObject({
   role: z.enum(["system", "developer", "user", "assistant", "tool", "function"]),
-  content: z.union([z.string(), z.array(textPart)]).nullable().describe("Text, or an array of text parts."),
+  content: z.union([z.string(), z.array(textPart)]).nullable().optional().describe("Text, or an array of text parts."),
   name: z.string().optional(),
+  tool_calls: z.array(toolCallSchema).nullable().optional().describe("An assistant message's tool calls."),
+  tool_call_id: z.string().optional().describe("A tool message: the call it answers."),
 });
 
-const tokenLimit = (limit: number) =>
-  z.int().min(1).max(limit, `must be at most ${limit} (${settings.maxTokensLimit.name})`).nullable().optional();
 
 /** Documentation-only entries for the fields the server refuses unless they ask for nothing. */
 const unsupported = Object.fromEntries(
@@ -32,17 +33,15 @@ export function chatCompletionRequestSchema(limits: { maxTokensLimit: number }) 
     messages: z.array(message).min(1, "must hold at least one message"),
     max_tokens: tokenLimit(limits.maxTokensLimit).describe("Longest reply in tokens."),
     max_completion_tokens: tokenLimit(limits.maxTokensLimit).describe("Longest reply in tokens; wins over max_tokens."),
-    temperature: z.number().min(0).max(2).nullable().optional(),
-    top_p: z.number().gt(0).max(1).nullable().optional(),
-    seed: z.int().nullable().optional(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional().describe("Up to 4 stop strings."),
-    stream: z.boolean().nullable().optional(),
-    stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+    ...samplingFields,
     n: z.int().nullable().optional().describe("Only 1 is supported."),
-    ignore_eos: z.boolean().optional().describe("llama.cpp extension: keep generating past end-of-generation tokens."),
     chat_id: chatIdSchema
       .optional()
       .describe("Extension: continue this stored chat session (also the X-Chat-Id header); messages then carry only the new turn."),
+    tools: z.array(toolSchema).nullable().optional().describe("Functions the model may call (stateless requests only)."),
+    tool_choice: toolChoiceSchema.nullable().optional(),
+    parallel_tool_calls: z.boolean().nullable().optional().describe("Several calls in one reply, where the model's syntax has them (default true)."),
+    response_format: responseFormatSchema.nullable().optional(),
     user: z.string().optional(),
     ...unsupported,
   });

@@ -1,5 +1,7 @@
 import { chatCompletionRequestSchema } from "./chatCompletionRequestSchema.js";
 import { chatIdSchema } from "./chatIdSchema.js";
+import { completionRequestSchema } from "./completionRequestSchema.js";
+import { embeddingRequestSchema } from "./embeddingRequestSchema.js";
 import { chatRequestSchema, systemPromptRequestSchema, type SchemaLimits } from "./chatRequestSchema.js";
 
 /** Every request schema, built once from the settings: routes validate with them, the OpenAPI document shows them. */
@@ -9,6 +11,8 @@ export function createRequestSchemas(limits: SchemaLimits) {
     systemPrompt: systemPromptRequestSchema,
     chatId: chatIdSchema,
     chatCompletion: chatCompletionRequestSchema(limits),
+    completion: completionRequestSchema(limits),
+    embedding: embeddingRequestSchema,
   };
 }
 
