@@ -86,7 +86,7 @@ describe.skipIf(!chromiumAvailable())("the chat page, in chromium, on the real r
     await chat.page.getByRole("list", { name: "Chats" }).getByRole("button", { name: chatId }).click();
     await chat.page.getByRole("article", { name: "Your message" }).getByText("Remember me").waitFor();
     expect(await chat.lastReply().locator(".text").innerHTML()).toBe(shown);
-    expect(await chat.page.getByRole("heading", { name: chatId }).isVisible()).toBe(true);
+    await chat.page.getByRole("heading", { name: chatId }).waitFor();
   });
 
   it("stops a reply mid-way: the server saves the turn as interrupted, and the page says so, also after a reload", async () => {
@@ -142,6 +142,6 @@ describe.skipIf(!chromiumAvailable())("the chat page, in chromium, on the real r
     expect(await chatIds()).toEqual([]);
     expect((await fetch(`${server.url}/history/${chatId}`, { headers: server.headers })).status).toBe(404);
     expect(await chat.page.getByRole("article").count()).toBe(0);
-    expect(await chat.page.getByRole("heading", { name: "New chat" }).isVisible()).toBe(true);
+    await chat.page.getByRole("heading", { name: "New chat" }).waitFor();
   });
 });
