@@ -8,6 +8,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { freePort, ServerProcess } from "./bench/ServerProcess.js";
+import { stopServersOnExit } from "./bench/stopServersOnExit.js";
 import { FUZZ_ENV, FUZZ_KEYS } from "./fuzz/fuzzEnv.js";
 import { fuzzServer } from "./fuzz/fuzzServer.js";
 import { writeTestModel } from "../src/testModel/writeTestModel.js";
@@ -18,6 +19,7 @@ const minutes = Number(values.minutes);
 const model = path.join(root, "models", "test-model.gguf");
 if (!fs.existsSync(model)) await writeTestModel({ outPath: model });
 
+stopServersOnExit();
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "llama-api-fuzz-"));
 const port = await freePort();
 const url = `http://127.0.0.1:${port}`;

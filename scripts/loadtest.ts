@@ -8,7 +8,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { writeTestModel } from "../src/testModel/writeTestModel.js";
-import { freePort, killAllServers, ServerProcess } from "./bench/ServerProcess.js";
+import { freePort, ServerProcess } from "./bench/ServerProcess.js";
+import { stopServersOnExit } from "./bench/stopServersOnExit.js";
 import { runLevel, type LevelResult } from "./loadtest/runLevel.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -32,10 +33,7 @@ const capacity = parallel + queue;
 const levels = values.levels.split(",").map(Number);
 if (!fs.existsSync(values.model)) await writeTestModel({ outPath: values.model });
 
-process.once("SIGINT", () => {
-  killAllServers();
-  process.exit(130);
-});
+stopServersOnExit();
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "llama-api-load-"));
 const port = await freePort();
