@@ -2,6 +2,7 @@ import type { Middleware } from "koa";
 import type { Logger } from "pino";
 import { DomainError } from "../../errors/DomainError.js";
 import { ERROR_TABLE, INTERNAL_ERROR } from "../errorTable.js";
+import { pauseRefusedConnection } from "../pauseRefusedConnection.js";
 import type { RequestFacts } from "./requestLog.js";
 
 /**
@@ -50,6 +51,7 @@ export function errorHandler(logger: Logger): Middleware {
         ctx.set("Retry-After", String(known.retryAfterSeconds));
         if (known.retryAfterSeconds > LONGEST_CLIENT_RETRY_SECONDS) ctx.set("x-should-retry", "false");
       }
+      if (known !== undefined) pauseRefusedConnection(ctx, known.kind);
       ctx.status = mapping.status;
       ctx.body = ctx.path.startsWith("/v1/")
         ? { error: { message, type: mapping.type, param: known?.param ?? null, code: mapping.code } }
