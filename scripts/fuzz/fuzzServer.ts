@@ -73,6 +73,7 @@ export async function fuzzServer(options: FuzzOptions): Promise<{ cases: number;
         if (!answer.type.startsWith("application/json")) throw new Error(`${answer.status} is ${answer.type} for ${describe(request)}`);
         JSON.parse(answer.body);
       }
+      if (LEAKED_INTERNALS.test(answer.body)) throw new Error(`internals in the ${answer.status} for ${describe(request)}: ${answer.body.slice(0, 300)}`);
       const now = await snapshot(options.url, options.keys);
       if (now !== stored && (answer.status < 200 || answer.status > 299)) {
         throw new Error(`stored chats changed on a ${answer.status} for ${describe(request)}`);
@@ -88,8 +89,13 @@ export async function fuzzServer(options: FuzzOptions): Promise<{ cases: number;
   );
   const health = await fetch(`${options.url}/health`);
   if (health.status !== 200) throw new Error(`unhealthy after fuzzing: ${health.status}`);
+  const inFlight = /^llama_api_requests_in_flight (\S+)$/m.exec(await (await fetch(`${options.url}/metrics`)).text());
+  if (inFlight?.[1] !== "0") throw new Error(`requests still in flight after fuzzing: ${inFlight?.[1] ?? "no gauge"}`);
   return { cases, statuses };
 }
+
+/** A stack frame, a source path or the checkout's own directory: what an answer must never show. */
+const LEAKED_INTERNALS = /\bat \S+ \(|node_modules|\.[cm]?[jt]s:\d+|\/src\/|\/dist\//;
 
 const describe = (request: HostileRequest) =>
   `${request.method} ${request.path.slice(0, 200)} ${JSON.stringify(request.headers).slice(0, 300)} body ${request.body?.length ?? 0} bytes`;

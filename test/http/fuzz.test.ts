@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 describe("hostile input (fast-check, 500 cases; `npm run fuzz` for a long run)", () => {
-  it("always gets an answer, JSON when it is an error, never a 5xx but 503 (or 501 for an unknown method), and changes stored chats only on a 2xx", async () => {
+  it("always gets an answer, JSON when it is an error, never a 5xx but 503 (or 501 for an unknown method), shows no stack or source path, changes stored chats only on a 2xx, and leaves nothing in flight", async () => {
     const { cases, statuses } = await fuzzServer({ url: server.url, keys: FUZZ_KEYS, runs: 500 });
     expect(cases).toBe(500);
     // The cases reach past the key check and the validation, not only the front door.
