@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { RedisConnection } from "../../src/sessions/redis/RedisConnection.js";
 import { freePort } from "./freePort.js";
 import { systemBinary } from "./systemBinary.js";
 
@@ -42,6 +43,20 @@ export async function startRedis(): Promise<RedisServer> {
       const exited = new Promise((resolve) => running.once("exit", resolve));
       running.kill("SIGKILL");
       await exited;
+    },
+  };
+}
+
+/** A fresh redis-server and one connection to it, and how to close both. */
+export async function connectToFreshRedis(): Promise<{ redis: RedisServer; connection: RedisConnection; close(): Promise<void> }> {
+  const redis = await startRedis();
+  const connection = await RedisConnection.open(redis.url);
+  return {
+    redis,
+    connection,
+    async close() {
+      await connection.close();
+      await redis.stop();
     },
   };
 }
