@@ -7,26 +7,29 @@ import { TEST_KEY } from "./startTestServer.js";
 
 export const HEADERS = { "X-API-Key": TEST_KEY, "Content-Type": "application/json" };
 
-/** Two replicas of the real server on the test model, sharing one Redis; each its own data dir. */
-export async function startReplicas(redisUrl: string, env: Record<string, string> = {}): Promise<SpawnedServer[]> {
-  const start = (name: string) =>
-    spawnServer(
-      {
-        LLAMA_MODEL: TEST_MODEL_PATH,
-        LLAMA_API_KEY: TEST_KEY,
-        LLAMA_API_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `llama-api-${name}-`)),
-        LLAMA_PARALLEL: "2",
-        LLAMA_THREADS: "1",
-        RATE_LIMIT_CHATS_PER_HOUR: "1000",
-        REDIS_URL: redisUrl,
-        REPLICA_NAME: name,
-        ...env,
-      },
-      ["--import", "./test/support/gateGeneration.ts"],
-    );
-  const replicas = await Promise.all([start("replica-1"), start("replica-2")]);
-  await Promise.all(replicas.map((replica) => waitUntilReady(replica.url)));
-  return replicas;
+/** One replica of the real server on the test model, on the shared Redis, with a data dir of its own. */
+export async function startReplica(redisUrl: string, name: string, env: Record<string, string> = {}): Promise<SpawnedServer> {
+  const replica = await spawnServer(
+    {
+      LLAMA_MODEL: TEST_MODEL_PATH,
+      LLAMA_API_KEY: TEST_KEY,
+      LLAMA_API_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), `llama-api-${name}-`)),
+      LLAMA_PARALLEL: "2",
+      LLAMA_THREADS: "1",
+      RATE_LIMIT_CHATS_PER_HOUR: "1000",
+      REDIS_URL: redisUrl,
+      REPLICA_NAME: name,
+      ...env,
+    },
+    ["--import", "./test/support/gateGeneration.ts"],
+  );
+  await waitUntilReady(replica.url);
+  return replica;
+}
+
+/** Two replicas, "replica-1" and "replica-2", sharing one Redis. */
+export function startReplicas(redisUrl: string, env: Record<string, string> = {}): Promise<SpawnedServer[]> {
+  return Promise.all([startReplica(redisUrl, "replica-1", env), startReplica(redisUrl, "replica-2", env)]);
 }
 
 /** Stops what is still running (SIGKILL for a stopped or stalled one). */
