@@ -13,6 +13,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** SIGSTOP or SIGCONT: a Redis that stalls (connections stay open, nothing answers), then resumes. */
+  signal(signal: "SIGSTOP" | "SIGCONT"): void;
 }
 
 /** A real redis-server on a free loopback port, nothing kept on disk. */
@@ -37,11 +39,13 @@ export async function startRedis(): Promise<RedisServer> {
     url: `redis://127.0.0.1:${port}`,
     port,
     start,
+    signal: (signal) => child?.kill(signal),
     async stop() {
       const running = child;
       if (running === undefined || running.exitCode !== null) return;
       const exited = new Promise((resolve) => running.once("exit", resolve));
       running.kill("SIGKILL");
+      running.kill("SIGCONT");
       await exited;
     },
   };

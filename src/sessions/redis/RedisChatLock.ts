@@ -108,7 +108,7 @@ class RedisLease implements ChatLease {
     const startedAt = Date.now();
     try {
       const args = [this.fence.token, String(this.leaseMs), String(startedAt + this.leaseMs)];
-      const renewed = await this.redis.client.eval(RENEW, { keys: this.keys, arguments: args });
+      const renewed = await this.redis.run(() => this.redis.client.eval(RENEW, { keys: this.keys, arguments: args }));
       if (renewed === 1 && startedAt - this.renewedAt < this.leaseMs) this.renewedAt = startedAt;
       else this.lose();
     } catch {

@@ -36,19 +36,31 @@ export class RedisConnection {
     return connection;
   }
 
-  /** Runs Redis work; a failure to reach Redis becomes a `store_unavailable` (our own errors pass through). */
+  /**
+   * Runs Redis work, for at most the command timeout: a failure to reach Redis, or a Redis that has stopped
+   * answering (node-redis times a command out only until it is written), becomes a `store_unavailable`.
+   * Work still under way then may yet be applied; fenced writes check their lease when Redis runs them.
+   */
   async run<T>(work: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${COMMAND_TIMEOUT_MS} ms`)), COMMAND_TIMEOUT_MS);
+    });
+    const running = work();
+    running.catch(() => undefined);
     try {
-      return await work();
+      return await Promise.race([running, timedOut]);
     } catch (error) {
       throw toDomainError(error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   /** True when Redis answers a PING within the command timeout. */
   async available(): Promise<boolean> {
     if (!this.client.isReady) return false;
-    return this.client.ping().then(() => true, () => false);
+    return this.run(() => this.client.ping()).then(() => true, () => false);
   }
 
   async close(): Promise<void> {
