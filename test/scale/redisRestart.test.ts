@@ -1,22 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REDIS_SERVER, startRedis, type RedisServer } from "../support/redisServer.js";
-import { chatTurn, HEADERS, startReplicas, stopReplicas } from "../support/replicas.js";
+import { describe, expect, it } from "vitest";
+import { REDIS_SERVER } from "../support/redisServer.js";
+import { chatTurn, HEADERS, useReplicas } from "../support/replicas.js";
 import { until } from "../support/requests.js";
-import type { SpawnedServer } from "../support/spawnServer.js";
 
 describe.skipIf(REDIS_SERVER === undefined)("Redis restarted while both replicas run", () => {
-  let redis: RedisServer;
-  let replicas: SpawnedServer[];
-  beforeAll(async () => {
-    redis = await startRedis();
-    replicas = await startReplicas(redis.url);
-  });
-  afterAll(async () => {
-    await stopReplicas(replicas ?? []);
-    await redis?.stop();
-  });
+  const cluster = useReplicas();
 
   it("refuses cleanly (503, Retry-After) during the gap and serves again afterwards, with no replica restart", async () => {
+    const { redis, replicas } = cluster;
     for (const replica of replicas) expect((await chatTurn(replica.url, "gap", "before")).response.status).toBe(200);
     await redis.stop();
 
@@ -56,6 +47,7 @@ describe.skipIf(REDIS_SERVER === undefined)("Redis restarted while both replicas
   });
 
   it("refuses within the command timeout while Redis stalls, and serves again once it resumes", async () => {
+    const { redis, replicas } = cluster;
     redis.signal("SIGSTOP");
     try {
       const startedAt = performance.now();

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SpawnedServer } from "../support/spawnServer.js";
-import { REDIS_SERVER, startRedis, type RedisServer } from "../support/redisServer.js";
-import { chatTurn, HEADERS, historyOf, startReplicas, stopReplicas } from "../support/replicas.js";
+import { describe, expect, it } from "vitest";
+import { REDIS_SERVER } from "../support/redisServer.js";
+import { chatTurn, HEADERS, historyOf, useReplicas } from "../support/replicas.js";
 
 describe.skipIf(REDIS_SERVER === undefined)("two replicas on one Redis", () => {
-  let redis: RedisServer;
-  let replicas: SpawnedServer[];
-  const url = (index: number) => replicas[index % 2]!.url;
-  beforeAll(async () => {
-    redis = await startRedis();
-    replicas = await startReplicas(redis.url);
-  });
-  afterAll(async () => {
-    await stopReplicas(replicas ?? []);
-    await redis?.stop();
-  });
+  const cluster = useReplicas();
+  const url = (index: number) => cluster.replicas[index % 2]!.url;
 
   it("sees a system prompt set through one replica on the other, and both list the same chats", async () => {
     const set = await fetch(`${url(0)}/history/shared/system_prompt`, {
@@ -29,7 +19,7 @@ describe.skipIf(REDIS_SERVER === undefined)("two replicas on one Redis", () => {
     const dryRun = await fetch(`${url(1)}/chat?dry_run=true`, { method: "POST", headers: HEADERS, body: JSON.stringify({ chat_id: "shared", message: "hi" }) });
     expect(await dryRun.text()).toContain("You are the shared pirate.");
     expect((await chatTurn(url(1), "shared-2", "hello")).response.status).toBe(200);
-    const lists = await Promise.all(replicas.map(async (replica) => (await (await fetch(`${replica.url}/chats`, { headers: HEADERS })).json()).chat_ids));
+    const lists = await Promise.all(cluster.replicas.map(async (replica) => (await (await fetch(`${replica.url}/chats`, { headers: HEADERS })).json()).chat_ids));
     expect(lists[0]).toEqual(expect.arrayContaining(["shared", "shared-2"]));
     expect(lists[1]).toEqual(lists[0]);
   });
@@ -38,7 +28,7 @@ describe.skipIf(REDIS_SERVER === undefined)("two replicas on one Redis", () => {
     const results = await Promise.all(Array.from({ length: 10 }, (_, index) => chatTurn(url(index), "busy", `turn ${index}`)));
     expect(results.map(({ response }) => response.status)).toEqual(Array(10).fill(200));
     expect(new Set(results.map(({ response }) => response.headers.get("X-Served-By")))).toEqual(new Set(["replica-1", "replica-2"]));
-    for (const replica of replicas) {
+    for (const replica of cluster.replicas) {
       const history = await historyOf(replica.url, "busy");
       expect(history).toHaveLength(10);
       expect(history.map((turn) => turn.user).sort()).toEqual(Array.from({ length: 10 }, (_, index) => `turn ${index}`).sort());
@@ -62,24 +52,15 @@ describe.skipIf(REDIS_SERVER === undefined)("two replicas on one Redis", () => {
 });
 
 describe.skipIf(REDIS_SERVER === undefined)("the rate limit of two replicas", () => {
-  let redis: RedisServer;
-  let replicas: SpawnedServer[];
-  beforeAll(async () => {
-    redis = await startRedis();
-    replicas = await startReplicas(redis.url, { RATE_LIMIT_CHATS_PER_HOUR: "4" });
-  });
-  afterAll(async () => {
-    await stopReplicas(replicas ?? []);
-    await redis?.stop();
-  });
+  const cluster = useReplicas({ RATE_LIMIT_CHATS_PER_HOUR: "4" });
 
   it("is one counter: with a limit of 4, the 5th accepted generation, on either replica, is a 429", async () => {
     for (let index = 0; index < 4; index += 1) {
-      const { response } = await chatTurn(replicas[index % 2]!.url, `limited-${index}`, "hi");
+      const { response } = await chatTurn(cluster.replicas[index % 2]!.url, `limited-${index}`, "hi");
       expect(response.status).toBe(200);
       expect(response.headers.get("X-RateLimit-Remaining")).toBe(String(3 - index));
     }
-    for (const replica of replicas) {
+    for (const replica of cluster.replicas) {
       const { response, text } = await chatTurn(replica.url, "limited-5", "hi");
       expect(response.status).toBe(429);
       expect(Number(response.headers.get("Retry-After"))).toBeGreaterThan(0);

@@ -1,7 +1,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { TEST_MODEL_PATH } from "./paths.js";
+import { startRedis, type RedisServer } from "./redisServer.js";
 import { spawnServer, waitUntilReady, type SpawnedServer } from "./spawnServer.js";
 import { TEST_KEY } from "./startTestServer.js";
 
@@ -54,4 +56,18 @@ export async function chatTurn(url: string, chatId: string, message: string, max
 export async function historyOf(url: string, chatId: string): Promise<any[]> {
   const response = await fetch(`${url}/history/${chatId}`, { headers: HEADERS });
   return response.status === 404 ? [] : (await response.json()).history;
+}
+
+/** A fresh redis-server and two replicas on it for a describe block, stopped after it. */
+export function useReplicas(env: Record<string, string> = {}): { redis: RedisServer; replicas: SpawnedServer[] } {
+  const cluster = {} as { redis: RedisServer; replicas: SpawnedServer[] };
+  beforeAll(async () => {
+    cluster.redis = await startRedis();
+    cluster.replicas = await startReplicas(cluster.redis.url, env);
+  });
+  afterAll(async () => {
+    await stopReplicas(cluster.replicas ?? []);
+    await cluster.redis?.stop();
+  });
+  return cluster;
 }
