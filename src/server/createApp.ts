@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps): App {
       cors({
         origin: (ctx) => (allowed.has("*") ? "*" : allowed.has(ctx.get("Origin")) ? ctx.get("Origin") : ""),
         allowHeaders: ["Content-Type", "X-API-Key", "Authorization", "X-Chat-Id"],
-        exposeHeaders: ["X-Request-Id", "Retry-After", "x-should-retry", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "x-should-retry", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-Served-By"],
       }),
     );
   }

@@ -40,6 +40,22 @@ describe.skipIf(REDIS_SERVER === undefined)("Redis leases and fencing", () => {
     (await waiting).release();
   });
 
+  it("counts the holders and waiters of every replica (MAX_WAITING_PER_CHAT), and forgets a dead one's", async () => {
+    const other = await RedisConnection.open(redis.url);
+    const otherLock = new RedisChatLock(other, LEASE_MS);
+    const held = await lock.acquire("counted");
+    const controller = new AbortController();
+    const waiting = otherLock.acquire("counted", controller.signal);
+    await until(async () => (await lock.users("counted")) === 2);
+    expect(await otherLock.users("counted")).toBe(2);
+    // The waiting replica dies: its entry expires with it, and no one has to take it out.
+    other.client.destroy();
+    await expect(waiting).rejects.toThrow();
+    await until(async () => (await lock.users("counted")) === 1);
+    held.release();
+    expect(await lock.users("counted")).toBe(0);
+  });
+
   it("frees the chat of a holder that died (no renewal) within its lease", async () => {
     const other = await RedisConnection.open(redis.url);
     await new RedisChatLock(other, LEASE_MS).acquire("dead");
