@@ -54,6 +54,9 @@ async function main(): Promise<void> {
         `  X-API-Key: ${created}\n\n`,
     );
   }
+  if (config.redisUrl !== undefined && config.apiKeys.length === 0) {
+    logger.warn(`${settings.redisUrl.name} is set but ${settings.apiKeys.name} is not: each replica has its own generated key in its data dir.`);
+  }
 
   const model = await resolveModel({
     modelPath: config.model,
