@@ -13,7 +13,7 @@ import { Metrics } from "./observability/Metrics.js";
 import { answerClientErrors } from "./server/answerClientErrors.js";
 import { ApiKeys } from "./server/auth/ApiKeys.js";
 import { createApp, type App } from "./server/createApp.js";
-import { KeyvSessionStore } from "./sessions/KeyvSessionStore.js";
+import { openSharedState } from "./server/openSharedState.js";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -54,6 +54,9 @@ async function main(): Promise<void> {
         `  X-API-Key: ${created}\n\n`,
     );
   }
+  if (config.redisUrl !== undefined && config.apiKeys.length === 0) {
+    logger.warn(`${settings.redisUrl.name} is set but ${settings.apiKeys.name} is not: each replica has its own generated key in its data dir.`);
+  }
 
   const model = await resolveModel({
     modelPath: config.model,
@@ -68,13 +71,15 @@ async function main(): Promise<void> {
     );
   }
 
-  const store = await KeyvSessionStore.open(config.dataDir);
-  started.push(() => store.close());
+  // REDIS_URL: sessions, locks and limits shared with other replicas; unset: a SQLite file and this process.
+  const shared = await openSharedState(config, logger);
+  started.push(() => shared.close());
+  const { store } = shared;
   const metrics = new Metrics();
   const host = new ModelHost(path.basename(model.path), model.generated);
   started.push(() => host.dispose());
   const { version } = JSON.parse(await fs.readFile(path.join(projectRoot, "package.json"), "utf8")) as { version: string };
-  const app = createApp({ version, config, host, store, keys, metrics, logger });
+  const app = createApp({ version, config, host, store, keys, metrics, logger, shared });
   const server = app.koa.listen(config.port, config.host);
   answerClientErrors(server);
   await new Promise<void>((resolve, reject) => server.once("listening", resolve).once("error", reject));

@@ -4,7 +4,7 @@ import { DomainError } from "../errors/DomainError.js";
 import { buildPrompt, type BuiltPrompt } from "../llm/buildPrompt.js";
 import type { Runner } from "../llm/Runner.js";
 import type { Metrics } from "../observability/Metrics.js";
-import type { ChatMutex } from "../sessions/ChatMutex.js";
+import type { ChatLock } from "../sessions/ChatLock.js";
 import { emptyMeta, type ChatMeta, type Session, type Turn } from "../sessions/Session.js";
 import type { ChatKey, ChatPage, SessionStore } from "../sessions/SessionStore.js";
 import { AdmissionGate } from "./AdmissionGate.js";
@@ -22,7 +22,8 @@ export interface ChatServiceDeps {
   config: Config;
   host: ModelHost;
   store: SessionStore;
-  mutex: ChatMutex;
+  /** Per-chat locks: in-process, or leases shared by several replicas. */
+  lock: ChatLock;
   metrics: Metrics;
   logger: Logger;
 }
@@ -64,15 +65,17 @@ export class ChatService {
 
   /** Starts a turn on a stored chat and waits for its first chunk; the turn is saved as the reply goes. */
   async startTurn(request: TurnRequest): Promise<ReplyStream> {
-    const { config, store, mutex, metrics } = this.deps;
+    const { config, store, lock, metrics } = this.deps;
     const key: ChatKey = { owner: request.owner, chatId: request.chatId };
     const held = new Holdings();
-    const lifetime = this.turns.begin(request.clientGone);
+    // A lease lost while the turn runs ends it as a client gone would: nothing it does can be saved any more.
+    const leaseLost = new AbortController();
+    const lifetime = this.turns.begin(AbortSignal.any([request.clientGone, leaseLost.signal]));
     held.add(() => lifetime.end());
     let refund: (() => void) | undefined;
     try {
       const runner = this.deps.host.require();
-      if (mutex.users(lockName(key)) > config.maxWaitingPerChat) {
+      if ((await lock.users(lockName(key))) > config.maxWaitingPerChat) {
         throw new DomainError(
           "chat_busy",
           `Chat '${request.chatId}' is busy: ${config.maxWaitingPerChat} requests are already waiting for it.`,
@@ -81,21 +84,25 @@ export class ChatService {
       }
       refund = await request.admit?.();
       metrics.chatLockWaiting.inc();
-      held.add(await mutex.acquire(lockName(key), lifetime.signal).finally(() => metrics.chatLockWaiting.dec()));
+      const lease = await lock.acquire(lockName(key), lifetime.signal).finally(() => metrics.chatLockWaiting.dec());
+      held.add(() => lease.release());
+      const { fence } = lease;
+      if (lease.lost.aborted) leaseLost.abort();
+      else lease.lost.addEventListener("abort", () => leaseLost.abort(), { once: true });
       held.add(this.gate.enter());
       const maxTokens = request.maxTokens ?? config.maxTokens;
       const { built, index, meta } = await this.plan(runner, key, request.message, maxTokens, request.systemPrompt);
       const turnOf = (assistant: string): Turn => ({ user: request.message, assistant });
       return await startGeneration(this.deps, runner, built, request, lifetime, held, {
         // Marked "crash" while it runs: if the process dies, that is what it was; hidden from readers meanwhile.
-        progress: (assistant) => store.saveTurn(key, index, { ...turnOf(assistant), interrupted: "crash" }, { ...meta, pending: index }),
+        progress: (assistant) => store.saveTurn(key, index, { ...turnOf(assistant), interrupted: "crash" }, { ...meta, pending: index }, fence),
         finished: async (assistant, interrupted, tokens) => {
           // A turn that ended early is kept if it produced any text: nothing the client saw is lost.
           if (interrupted !== undefined && assistant === "") return;
           const turn = turnOf(assistant);
           if (interrupted !== undefined) turn.interrupted = interrupted;
           if (tokens !== undefined) turn.tokens = { model: runner.modelFingerprint, ids: [...tokens] };
-          await store.saveTurn(key, index, turn, meta);
+          await store.saveTurn(key, index, turn, meta, fence);
         },
       });
     } catch (error) {
@@ -137,26 +144,26 @@ export class ChatService {
     const [session, meta] = await Promise.all([this.deps.store.get(key), this.deps.store.meta(key)]);
     if (session === undefined) throw new DomainError("not_found", `Chat history '${key.chatId}' not found.`);
     // A reply still being generated is not part of the history yet; one whose process died is, as "crash".
-    const running = meta?.pending !== undefined && this.deps.mutex.users(lockName(key)) > 0;
+    const running = meta?.pending !== undefined && (await this.deps.lock.users(lockName(key))) > 0;
     return running ? { ...session, history: session.history.filter((_, index) => index !== meta.pending) } : session;
   }
 
   async setSystemPrompt(key: ChatKey, systemPrompt: string | null): Promise<void> {
-    const release = await this.deps.mutex.acquire(lockName(key));
+    const lease = await this.deps.lock.acquire(lockName(key));
     try {
       const meta = (await this.deps.store.meta(key)) ?? emptyMeta();
-      await this.deps.store.setMeta(key, { ...meta, system_prompt: systemPrompt });
+      await this.deps.store.setMeta(key, { ...meta, system_prompt: systemPrompt }, lease.fence);
     } finally {
-      release();
+      lease.release();
     }
   }
 
   async delete(key: ChatKey): Promise<void> {
-    const release = await this.deps.mutex.acquire(lockName(key));
+    const lease = await this.deps.lock.acquire(lockName(key));
     try {
-      if (!(await this.deps.store.delete(key))) throw new DomainError("not_found", `Chat history '${key.chatId}' not found.`);
+      if (!(await this.deps.store.delete(key, lease.fence))) throw new DomainError("not_found", `Chat history '${key.chatId}' not found.`);
     } finally {
-      release();
+      lease.release();
     }
   }
 

@@ -40,6 +40,8 @@ export class ReplyStream implements AsyncIterable<string> {
   /** Progress saves, one after another; the final save waits for them. */
   private saving: Promise<void> = Promise.resolve();
   private savedAt = -Infinity;
+  /** Why the turn could not be saved at its end (a lost lease, a store that failed), if it could not. */
+  private saveFailure: unknown;
   private markEnded!: () => void;
   /** Resolves once the reply has ended and what was sent is saved (before its delivery is known). */
   readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
@@ -126,6 +128,9 @@ export class ReplyStream implements AsyncIterable<string> {
       throw error;
     } finally {
       const interrupted = await this.end(completed, failure);
+      // A reply that could not be stored must not look complete either (a lease lost to another replica);
+      // a consumer that stopped reading is past hearing it.
+      if (this.saveFailure !== undefined && (completed || failure !== undefined)) throw this.saveFailure;
       // A reply cut short by timeout or shutdown must not look complete: failing the stream makes the
       // response end without its terminating chunk, so the client sees a truncated transfer.
       if (completed && interrupted !== undefined && interrupted !== "client_disconnected") {
@@ -168,6 +173,7 @@ export class ReplyStream implements AsyncIterable<string> {
         await hooks.finished(this.sent, interrupted, interrupted === undefined ? outcome?.tokens : undefined);
         saved = true;
       } catch (error) {
+        this.saveFailure = error;
         hooks.logger.error({ err: error }, "could not save the turn");
       } finally {
         this.markEnded();

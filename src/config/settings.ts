@@ -1,3 +1,5 @@
+import os from "node:os";
+
 /**
  * Every setting the server reads from the environment: its name, its default as documented, and how its raw
  * string becomes a value. This table is the only place that knows setting names (the README test reads it).
@@ -97,6 +99,10 @@ function list(name: string): SettingSpec<string[]> {
   };
 }
 
+function hostName(name: string): SettingSpec<string> {
+  return { name, defaultText: "the host name", parse: (raw) => (blank(raw) ? os.hostname() : raw.trim()) };
+}
+
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
 export const settings = {
@@ -131,6 +137,9 @@ export const settings = {
   shutdownGraceSeconds: number("SHUTDOWN_GRACE_S", 10, 0, 3600),
   runner: oneOf("LLAMA_RUNNER", "auto", ["auto", "node", "cli"]),
   cliPath: optionalText("LLAMA_CLI_PATH"),
+  redisUrl: optionalText("REDIS_URL"),
+  leaseSeconds: requiredInteger("REDIS_LEASE_S", 10, 1, 15),
+  replicaName: hostName("REPLICA_NAME"),
 } as const;
 
 export type Settings = typeof settings;

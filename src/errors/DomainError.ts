@@ -31,7 +31,11 @@ export type ErrorKind =
   | "method_not_allowed"
   /** The request names a host this server does not answer for (DNS rebinding). */
   | "misdirected_request"
-  | "not_implemented";
+  | "not_implemented"
+  /** The shared state (Redis, with REDIS_URL set) cannot be reached: nothing was done, try again shortly. */
+  | "store_unavailable"
+  /** The chat's lease ran out while this replica held it (paused, partitioned): its save was refused. */
+  | "lease_lost";
 
 export interface DomainErrorOptions {
   /** The request field at fault (OpenAI's error shape reports it as `param`). */

@@ -6,12 +6,13 @@ import { ChatService } from "../chat/ChatService.js";
 import type { ModelHost } from "../chat/ModelHost.js";
 import type { Config } from "../config/loadConfig.js";
 import type { Metrics } from "../observability/Metrics.js";
-import { ChatMutex } from "../sessions/ChatMutex.js";
+import { InProcessChatLock } from "../sessions/InProcessChatLock.js";
 import type { SessionStore } from "../sessions/SessionStore.js";
 import type { ApiKeys } from "./auth/ApiKeys.js";
 import { AuthFailureLimiter } from "./limits/AuthFailureLimiter.js";
 import { chatRateLimit } from "./limits/chatRateLimit.js";
 import { MemoryWindowCounter } from "./limits/MemoryWindowCounter.js";
+import type { SharedState } from "./openSharedState.js";
 import { errorHandler } from "./middleware/errorHandler.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { jsonBody } from "./middleware/jsonBody.js";
@@ -35,6 +36,8 @@ export interface AppDeps {
   keys: ApiKeys;
   metrics: Metrics;
   logger: Logger;
+  /** Locks, rate-limit counts and their health shared with other replicas (openSharedState); in-process by default. */
+  shared?: Pick<SharedState, "lock" | "counter" | "health">;
 }
 
 export interface App {
@@ -52,15 +55,16 @@ const MAX_LIMIT_ENTRIES = 100_000;
 export function createApp(deps: AppDeps): App {
   const { config, host, store, keys, metrics, logger } = deps;
   const koa = new Koa({ proxy: config.trustProxy });
-  const chats = new ChatService({ config, host, store, mutex: new ChatMutex(), metrics, logger });
-  const counter = new MemoryWindowCounter(60 * 60, MAX_LIMIT_ENTRIES);
+  const shared = deps.shared ?? { lock: new InProcessChatLock(), counter: new MemoryWindowCounter(60 * 60, MAX_LIMIT_ENTRIES), health: async () => ({}) };
+  const chats = new ChatService({ config, host, store, lock: shared.lock, metrics, logger });
+  const { counter } = shared;
   const rateLimit = chatRateLimit({ perHour: config.chatsPerHour, counter, metrics });
   const authFailures = new AuthFailureLimiter(config.authFailuresPerHour, counter);
 
   const schemas = createRequestSchemas(config);
 
   const publicRouter = new Router();
-  monitoringRoutes(publicRouter, host, metrics);
+  monitoringRoutes(publicRouter, host, metrics, shared.health);
   docsRoutes(publicRouter, buildOpenApiDocument(schemas, deps.version ?? "0.0.0"));
   const webRouter = new Router();
   webRoutes(webRouter);
@@ -85,12 +89,17 @@ export function createApp(deps: AppDeps): App {
       cors({
         origin: (ctx) => (allowed.has("*") ? "*" : allowed.has(ctx.get("Origin")) ? ctx.get("Origin") : ""),
         allowHeaders: ["Content-Type", "X-API-Key", "Authorization", "X-Chat-Id"],
-        exposeHeaders: ["X-Request-Id", "Retry-After", "x-should-retry", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"],
+        exposeHeaders: ["X-Request-Id", "Retry-After", "x-should-retry", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "X-Served-By"],
       }),
     );
   }
   koa
     .use(async (ctx, next) => (isPublic(ctx.path) ? next() : checkKey(ctx, next)))
+    // Which replica answered (behind a proxy that routes chats by X-Chat-Id): for clients with a key only.
+    .use(async (ctx, next) => {
+      if (!isPublic(ctx.path)) ctx.set("X-Served-By", config.replicaName);
+      await next();
+    })
     .use(webRouter.routes())
     .use(publicRouter.routes())
     .use(jsonBody(config.maxBodyBytes))

@@ -27,6 +27,8 @@ export const ERROR_TABLE = {
   shutting_down: { status: 503, type: "server_error", code: "service_unavailable" },
   interrupted: { status: 503, type: "server_error", code: "service_unavailable" },
   runner_unavailable: { status: 503, type: "server_error", code: "service_unavailable" },
+  store_unavailable: { status: 503, type: "server_error", code: "service_unavailable" },
+  lease_lost: { status: 503, type: "server_error", code: "service_unavailable" },
 } as const satisfies Record<ErrorKind, ErrorMapping>;
 
 /** Anything that is not a DomainError: a bug or a library failure, never described to the client. */

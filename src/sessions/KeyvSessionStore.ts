@@ -33,6 +33,11 @@ export class KeyvSessionStore implements SessionStore {
     private readonly closeAll: () => Promise<void>,
   ) {}
 
+  /** Sessions in any Keyv store, listed by `index` (RedisSessionStore reads through this). */
+  static over(chats: Keyv<ChatMeta | Session>, turns: Keyv<Turn>, index: ChatIndex, close: () => Promise<void>): KeyvSessionStore {
+    return new KeyvSessionStore(chats, turns, index, close);
+  }
+
   static async open(dataDir: string): Promise<KeyvSessionStore> {
     await fs.mkdir(dataDir, { recursive: true });
     // Without a file URI @keyv/sqlite keeps everything in memory and loses it on restart.
@@ -116,6 +121,10 @@ export class KeyvSessionStore implements SessionStore {
 
   listIds(owner: string, page: ChatPage = {}): Promise<string[]> {
     return this.index.list(owner, page);
+  }
+
+  listAll(): Promise<ChatKey[]> {
+    return this.index.all();
   }
 
   close(): Promise<void> {

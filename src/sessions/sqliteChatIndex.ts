@@ -1,9 +1,11 @@
 import type KeyvSqlite from "@keyv/sqlite";
-import type { ChatPage } from "./SessionStore.js";
+import type { ChatKey, ChatPage } from "./SessionStore.js";
 
 /** Lists an owner's chat ids from the store's keys alone. */
 export interface ChatIndex {
   list(owner: string, page: ChatPage): Promise<string[]>;
+  /** Every chat of every owner. */
+  all(): Promise<ChatKey[]>;
 }
 
 /**
@@ -33,6 +35,15 @@ export function sqliteChatIndex(sqlite: KeyvSqlite, namespace: string): ChatInde
       const { sql, params, prefix } = chatListQuery(table, namespace, owner, page);
       const rows = (await sqlite.query(sql, ...params)) as Array<{ key: string }>;
       return rows.map((row) => row.key.slice(prefix.length));
+    },
+    async all() {
+      const prefix = `${namespace}:`;
+      const rows = (await sqlite.query(`SELECT key FROM ${table} WHERE key >= ? AND key < ? ORDER BY key`, prefix, `${prefix}\uffff`)) as Array<{ key: string }>;
+      return rows.map((row) => {
+        const key = row.key.slice(prefix.length);
+        const slash = key.indexOf("/");
+        return slash === -1 ? { owner: "", chatId: key } : { owner: key.slice(0, slash), chatId: key.slice(slash + 1) };
+      });
     },
   };
 }

@@ -43,7 +43,8 @@ export function chatRateLimit({ perHour, counter, metrics }: ChatRateLimitOption
       if (refunded) return;
       refunded = true;
       setHeaders(count - 1);
-      void counter.decrement(key);
+      // A shared counter can fail (Redis gone since the count): the count then stays, the process must too.
+      counter.decrement(key).catch(() => undefined);
     };
   };
 }

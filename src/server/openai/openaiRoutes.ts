@@ -3,11 +3,10 @@ import type Router from "@koa/router";
 import type { ChatService } from "../../chat/ChatService.js";
 import type { ModelHost } from "../../chat/ModelHost.js";
 import type { Config } from "../../config/loadConfig.js";
-import { DomainError } from "../../errors/DomainError.js";
 import type { ChatRateLimit } from "../limits/chatRateLimit.js";
 import type { RequestFacts } from "../middleware/requestLog.js";
+import { resolveChatId } from "../routes/resolveChatId.js";
 import { ownerOf, startReply, streamBody } from "../routes/startReply.js";
-import { chatIdSchema } from "../schemas/chatIdSchema.js";
 import type { RequestSchemas } from "../schemas/createRequestSchemas.js";
 import { samplingOptions } from "../schemas/samplingFields.js";
 import { validate } from "../validate.js";
@@ -67,13 +66,4 @@ export function openaiRoutes(router: Router, deps: OpenAiRouteDeps): void {
       await respondWhole(ctx, reply, meta, format);
     }
   });
-}
-
-/** The body's chat_id or the X-Chat-Id header (the one place that decides); both, differing, is a 400. */
-function resolveChatId(fromBody: string | undefined, fromHeader: string): string | undefined {
-  const header = fromHeader === "" ? undefined : validate(chatIdSchema, fromHeader, "The X-Chat-Id header");
-  if (fromBody !== undefined && header !== undefined && fromBody !== header) {
-    throw new DomainError("invalid_request", "chat_id and the X-Chat-Id header name different chats.", { param: "chat_id" });
-  }
-  return fromBody ?? header;
 }

@@ -4,6 +4,7 @@ import type { ChatRateLimit } from "../limits/chatRateLimit.js";
 import type { RequestFacts } from "../middleware/requestLog.js";
 import type { chatRequestSchema } from "../schemas/chatRequestSchema.js";
 import { validate } from "../validate.js";
+import { resolveChatId } from "./resolveChatId.js";
 import { ownerOf, startReply, streamBody } from "./startReply.js";
 
 export interface ChatRouteDeps {
@@ -15,7 +16,10 @@ export interface ChatRouteDeps {
 /** POST /chat: streams the reply as plain text, token by token; `?dry_run=true` shows the prompt instead. */
 export function chatRoutes(router: Router, { chats, rateLimit, schema }: ChatRouteDeps): void {
   router.post("/chat", async (ctx) => {
-    const body = validate(schema, ctx.request.body);
+    const parsed = validate(schema, ctx.request.body);
+    // chat_id defaults to "default" only when neither the body nor X-Chat-Id names one.
+    const named = (ctx.request.body as { chat_id?: unknown } | undefined)?.chat_id === undefined ? undefined : parsed.chat_id;
+    const body = { ...parsed, chat_id: resolveChatId(named, ctx.get("X-Chat-Id")) ?? parsed.chat_id };
     (ctx.state["facts"] as RequestFacts).chatId = body.chat_id;
 
     if (ctx.query["dry_run"] === "true") {
