@@ -23,6 +23,12 @@ if (!existsSync(file)) {
 
 const source = await KeyvSessionStore.open(path.resolve(values.from));
 const redis = await RedisConnection.open(values.to);
+if (!(await redis.available())) {
+  process.stderr.write(`Redis at ${values.to} does not answer; nothing was copied.\n`);
+  await source.close();
+  await redis.close();
+  process.exit(1);
+}
 const target = new RedisSessionStore(redis);
 try {
   const chats = await source.listAll();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { REDIS_SERVER } from "../support/redisServer.js";
-import { chatTurn, HEADERS, useReplicas } from "../support/replicas.js";
+import { REDIS_SERVER, startRedis } from "../support/redisServer.js";
+import { chatTurn, HEADERS, startReplica, stopReplicas, useReplicas } from "../support/replicas.js";
 import { until } from "../support/requests.js";
 
 describe.skipIf(REDIS_SERVER === undefined)("Redis restarted while both replicas run", () => {
@@ -60,5 +60,35 @@ describe.skipIf(REDIS_SERVER === undefined)("Redis restarted while both replicas
       redis.signal("SIGCONT");
     }
     await until(async () => (await chatTurn(replicas[1]!.url, "stall", "after")).response.status === 200);
+  });
+});
+
+describe.skipIf(REDIS_SERVER === undefined)("a replica started while Redis is down", () => {
+  it("starts, refuses with 503 while Redis is missing, and serves once Redis is up, with no restart", async () => {
+    const redis = await startRedis();
+    await redis.stop();
+    const replica = await startReplica(redis.url, "early", {}, { ready: false });
+    try {
+      // The model loads; only Redis is missing.
+      await until(async () => {
+        const health = await fetch(`${replica.url}/health`).catch(() => undefined);
+        return health !== undefined && (await health.json()).status === "unavailable";
+      });
+      const health = await fetch(`${replica.url}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ redis: "unavailable" });
+      const { response, text } = await chatTurn(replica.url, "early", "before Redis");
+      expect(response.status).toBe(503);
+      expect(response.headers.get("Retry-After")).toBe("1");
+      expect(JSON.parse(text).detail).toMatch(/Redis/);
+
+      await redis.start();
+      await until(async () => (await fetch(`${replica.url}/health`)).status === 200);
+      expect((await chatTurn(replica.url, "early", "after Redis")).response.status).toBe(200);
+      expect(replica.child.exitCode).toBeNull();
+    } finally {
+      await stopReplicas([replica]);
+      await redis.stop();
+    }
   });
 });

@@ -10,7 +10,7 @@ import { TEST_KEY } from "./startTestServer.js";
 export const HEADERS = { "X-API-Key": TEST_KEY, "Content-Type": "application/json" };
 
 /** One replica of the real server on the test model, on the shared Redis, with a data dir of its own. */
-export async function startReplica(redisUrl: string, name: string, env: Record<string, string> = {}): Promise<SpawnedServer> {
+export async function startReplica(redisUrl: string, name: string, env: Record<string, string> = {}, { ready = true } = {}): Promise<SpawnedServer> {
   const replica = await spawnServer(
     {
       LLAMA_MODEL: TEST_MODEL_PATH,
@@ -25,7 +25,7 @@ export async function startReplica(redisUrl: string, name: string, env: Record<s
     },
     ["--import", "./test/support/gateGeneration.ts"],
   );
-  await waitUntilReady(replica.url);
+  if (ready) await waitUntilReady(replica.url);
   return replica;
 }
 

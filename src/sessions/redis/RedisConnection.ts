@@ -17,7 +17,11 @@ export class RedisConnection {
     private readonly onError: (error: Error) => void,
   ) {}
 
-  /** Connects (failing after a few seconds when Redis cannot be reached at all). */
+  /**
+   * Connects, waiting at most the command timeout: a Redis that is not up yet (replicas and Redis started
+   * together, or Redis restarting) does not stop the replica, whose requests get `store_unavailable` until the
+   * client, reconnecting by itself, reaches it.
+   */
   static async open(url: string, onError: (error: Error) => void = () => undefined): Promise<RedisConnection> {
     const client: RedisClient = createClient({
       url,
@@ -32,7 +36,9 @@ export class RedisConnection {
     // Without a listener, a lost connection's 'error' event would crash the process.
     client.on("error", onError);
     const connection = new RedisConnection(client, onError);
-    await connection.run(() => client.connect());
+    // node-redis retries a first connection by the reconnect strategy too; the promise settles once connected.
+    const connecting = client.connect();
+    await connection.run(() => connecting).catch(() => undefined);
     return connection;
   }
 
