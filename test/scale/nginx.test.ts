@@ -41,6 +41,21 @@ describe.skipIf(REDIS_SERVER === undefined || NGINX === undefined)("two replicas
     expect(servedBy).toEqual(new Set(["replica-1", "replica-2"]));
   });
 
+  it("spreads stateless requests (no X-Chat-Id) over both replicas (nginx hashes an empty key round-robin)", async () => {
+    const servedBy = new Set<string | null>();
+    for (let index = 0; index < 24; index += 1) {
+      const response = await fetch(`${nginx.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: HEADERS,
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: `stateless ${index}` }], max_tokens: 2 }),
+      });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+      servedBy.add(response.headers.get("X-Served-By"));
+    }
+    expect(servedBy).toEqual(new Set(["replica-1", "replica-2"]));
+  });
+
   it("streams through the proxy as the reply is generated (no buffering)", async () => {
     // The reply pauses after its first chunk (see gateGeneration.ts): that chunk arrives only if nginx passes
     // it on at once (proxy_buffering off, and the replies' own X-Accel-Buffering: no).
