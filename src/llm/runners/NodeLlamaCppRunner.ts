@@ -25,6 +25,7 @@ import { StopStringMatcher } from "../StopStringMatcher.js";
 import { Utf8TokenDecoder } from "../Utf8TokenDecoder.js";
 import { Embedder } from "./Embedder.js";
 import { NativeAddonUnavailableError } from "./NativeAddonUnavailableError.js";
+import { DiskStateStore } from "./DiskStateStore.js";
 import { EvictedStateCache } from "./EvictedStateCache.js";
 import { replyTokens } from "./replyTokens.js";
 import { SequencePool } from "./SequencePool.js";
@@ -46,8 +47,17 @@ export interface NodeLlamaCppRunnerOptions {
   maxQueue?: number;
   /** Bytes of RAM for the KV caches of recycled sequences (0: none). Default 1 GiB. */
   cacheRamBytes?: number;
+  /**
+   * Where chats' KV caches are saved on shutdown and when they leave the RAM cache, to be loaded back after a
+   * restart (`<data dir>/kv-cache`). Unset: nowhere.
+   */
+  stateDir?: string | undefined;
+  /** Bytes of disk for those saved caches (0: none). Default 4 GiB. */
+  cacheDiskBytes?: number;
   /** Receives llama.cpp's own log lines (warnings and errors). */
   onLog?: (level: "warn" | "error", message: string) => void;
+  /** Receives the runner's own warnings (a saved cache found damaged or foreign and removed). */
+  onWarning?: (message: string) => void;
 }
 
 /** The in-process runner: the model is loaded once, tokens come straight out of node-llama-cpp's evaluator. */
@@ -70,6 +80,7 @@ export class NodeLlamaCppRunner implements Runner {
     private readonly pool: SequencePool,
     readonly modelFingerprint: string,
     private readonly evicted: EvictedStateCache,
+    private readonly disk: DiskStateStore,
     private readonly embedder: Embedder,
   ) {
     this.modelName = path.basename(model.filename ?? "model.gguf");
@@ -114,11 +125,17 @@ export class NodeLlamaCppRunner implements Runner {
         sequences: parallel,
         threads: options.threads ?? defaultThreads(),
       });
-      const evicted = new EvictedStateCache(options.cacheRamBytes ?? 1024 ** 3);
-      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64, evicted);
       const fingerprint = await modelFingerprint(options.modelPath);
+      const disk = await DiskStateStore.open({
+        dir: options.stateDir ?? "",
+        budgetBytes: options.stateDir === undefined ? 0 : (options.cacheDiskBytes ?? 4 * 1024 ** 3),
+        fingerprint,
+        warn: options.onWarning ?? (() => undefined),
+      });
+      const evicted = new EvictedStateCache(options.cacheRamBytes ?? 1024 ** 3, (file, tokens) => disk.adopt(file, tokens));
+      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64, { ram: evicted, disk });
       const embedder = new Embedder(model, contextSize, options.threads ?? defaultThreads());
-      return new NodeLlamaCppRunner(llama, model, context, pool, fingerprint, evicted, embedder);
+      return new NodeLlamaCppRunner(llama, model, context, pool, fingerprint, evicted, disk, embedder);
     } catch (error) {
       await llama.dispose();
       throw error;
@@ -286,13 +303,21 @@ export class NodeLlamaCppRunner implements Runner {
 
   private disposed = false;
 
-  /** Frees context, saved caches, model and llama.cpp, in reverse order of creation; idempotent. */
+  /**
+   * Saves the chats' caches to disk (those in the RAM cache, then the idle sequences', least recently used
+   * first, so that the budget keeps the most recent), then frees context, RAM cache, model and llama.cpp, in
+   * reverse order of creation; idempotent.
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     await this.embedder.dispose();
+    if (this.disk.enabled) {
+      await this.evicted.spillAll();
+      for (const sequence of this.pool.idleSequences.slice()) await this.disk.save(sequence);
+    }
     await this.context.dispose();
-    this.evicted.dispose();
+    await this.evicted.dispose();
     await this.model.dispose();
     await this.llama.dispose();
   }

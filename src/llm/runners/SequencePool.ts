@@ -1,7 +1,14 @@
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 import { settings } from "../../config/settings.js";
 import { DomainError } from "../../errors/DomainError.js";
+import type { DiskStateStore } from "./DiskStateStore.js";
 import type { EvictedStateCache } from "./EvictedStateCache.js";
+
+/** Where recycled sequences' caches are kept: RAM first, then disk (which also keeps them across restarts). */
+export interface StateCaches {
+  ram?: EvictedStateCache | undefined;
+  disk?: DiskStateStore | undefined;
+}
 
 interface Choice {
   sequence: LlamaContextSequence;
@@ -24,7 +31,7 @@ export class SequencePool {
     context: LlamaContext,
     private readonly size: number,
     private readonly maxQueue: number,
-    private readonly evicted?: EvictedStateCache,
+    private readonly caches: StateCaches = {},
   ) {
     for (let i = 0; i < size; i++) this.idle.push(context.getSequence());
   }
@@ -50,14 +57,24 @@ export class SequencePool {
     return choice.sequence;
   }
 
+  /** Idle sequences, least recently used first (their caches are saved to disk on shutdown). */
+  get idleSequences(): readonly LlamaContextSequence[] {
+    return this.idle;
+  }
+
   /**
-   * Before a sequence's cache is overwritten, keeps it in the evicted-state cache; then loads a saved cache that
-   * the prompt continues further than the sequence's own.
+   * Before a sequence's cache is overwritten, keeps it in the RAM cache (or on disk without one); then loads a
+   * saved cache that the prompt continues further than the sequence's own, from RAM, else from disk.
    */
   private async prepare({ sequence, shared }: Choice, tokens: readonly Token[]): Promise<void> {
-    if (this.evicted?.enabled !== true) return;
-    await this.evicted.save(sequence, shared);
-    await this.evicted.restoreBest(sequence, tokens, shared);
+    const { ram, disk } = this.caches;
+    if (ram?.enabled === true) await ram.save(sequence, shared);
+    else await disk?.save(sequence, shared);
+    let have = shared;
+    if (ram?.enabled === true && (await ram.restoreBest(sequence, tokens, shared))) {
+      have = sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex;
+    }
+    await disk?.restoreBest(sequence, tokens, have);
   }
 
   private wait(tokens: readonly Token[], signal: AbortSignal | undefined): Promise<Choice> {
