@@ -17,7 +17,8 @@ import { runBackend } from "./bench/runBackend.js";
 import { killAllServers } from "./bench/ServerProcess.js";
 import { summariseConcurrent, summariseSingle, summariseTurns } from "./bench/summarise.js";
 import { renderTtftChart } from "./bench/svgChart.js";
-import { computeTargets } from "./bench/targets.js";
+import { measureStoreTiming } from "./bench/storeTiming.js";
+import { computeTargets, storeTargets } from "./bench/targets.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   const machine = machineInfo(options.serverRoot, nodeLlamaCpp);
   log(`bench: ${options.quick ? "quick" : "full"} run, ${model.file}, threads ${options.threads}, context ${options.ctx} per sequence; load average ${machine.loadAverageStart.join(" ")}`);
 
+  log("session store: read and write time per turn at 10, 100 and 1,000 turns");
+  const store = await measureStoreTiming();
   const samples: Sample[] = [];
   const rounds: ConcurrentRound[] = [];
   const skipped: SkippedScenario[] = [];
@@ -87,7 +90,10 @@ async function main(): Promise<void> {
     interleaved: summariseTurns(samples, "interleaved"),
     concurrent: summariseConcurrent(samples, rounds),
   };
-  const targets = ran.includes("llama-server") ? computeTargets(summaries, ran.filter((id) => id !== "llama-server"), options.parallel) : [];
+  const targets = [
+    ...storeTargets(store),
+    ...(ran.includes("llama-server") ? computeTargets(summaries, ran.filter((id) => id !== "llama-server"), options.parallel) : []),
+  ];
   const report: BenchReport = {
     schema: 1,
     startedAt: startedAt.toISOString(),
@@ -101,6 +107,7 @@ async function main(): Promise<void> {
     concurrentRounds: rounds,
     skippedScenarios: skipped,
     agents,
+    store,
     summaries,
     targets,
   };

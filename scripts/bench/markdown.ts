@@ -63,6 +63,15 @@ export function renderMarkdown(report: BenchReport): string {
     ),
   );
 
+  out.push("", "### Session store per turn (SQLite, `KeyvSessionStore`): median · p95", "");
+  const spread = (value: { median: number; p95: number }) => `${value.median.toFixed(2)} · ${value.p95.toFixed(2)} ms`;
+  out.push(
+    table(
+      ["turns in the chat", "read: window of the last 20 turns", "read: window of the whole history", "write: one turn and its meta"],
+      report.store.map((row) => [String(row.turns), spread(row.readWindowMs), spread(row.readWholeMs), spread(row.writeMs)]),
+    ),
+  );
+
   out.push("", "### Targets", "");
   out.push(
     table(

@@ -1,5 +1,6 @@
 import type { BackendId } from "./benchOptions.js";
 import type { Mode } from "./samples.js";
+import type { StoreTimingRow } from "./storeTiming.js";
 import type { ConcurrentSummary, SingleSummary, TurnSummary } from "./summarise.js";
 
 /** One of the issues' targets, measured for one of our backends against llama-server. */
@@ -117,4 +118,29 @@ function ratio(backend: BackendId, target: string, goal: number, mine: number | 
     detail: mine === undefined || theirs === undefined ? "" : `${mine.toFixed(1)} vs ${theirs.toFixed(1)}`,
     met: value === undefined ? undefined : value >= goal,
   };
+}
+
+/**
+ * Issue 12: the session store on a turn's critical path stays small as chats grow. A turn reads its window
+ * and writes itself; the whole history is read only when the system prompt changes, so it is reported.
+ */
+export function storeTargets(rows: readonly StoreTimingRow[]): TargetResult[] {
+  const at1000 = rows.find((row) => row.turns === 1000);
+  const detail = (pick: (row: StoreTimingRow) => { median: number }) => rows.map((row) => `${row.turns} turns ${pick(row).median.toFixed(2)} ms`).join(", ");
+  const limit = (target: string, pick: (row: StoreTimingRow) => { median: number }, goal: number | undefined): TargetResult => {
+    const value = at1000 === undefined ? undefined : pick(at1000).median;
+    return {
+      backend: "node",
+      target,
+      goal: goal === undefined ? "report" : `≤ ${goal} ms at 1,000 turns`,
+      value,
+      detail: detail(pick),
+      met: value === undefined || goal === undefined ? undefined : value <= goal,
+    };
+  };
+  return [
+    limit("session store read per turn (its window), median", (row) => row.readWindowMs, 5),
+    limit("session store write per turn, median", (row) => row.writeMs, 5),
+    limit("session store read of the whole history (system-prompt change), median", (row) => row.readWholeMs, undefined),
+  ];
 }
