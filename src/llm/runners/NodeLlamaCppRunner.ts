@@ -195,11 +195,10 @@ export class NodeLlamaCppRunner implements Runner {
       options.grammar === undefined
         ? undefined
         : { grammar: await this.llama.createGrammar({ grammar: options.grammar.gbnf }), triggers: options.grammar.triggers };
-    const sequence = await this.pool.acquire(tokens, signal);
+    const { sequence, reused } = await this.pool.acquire(tokens, signal);
     stats.queueSeconds = (performance.now() - startedAt) / 1000;
     let firstTokenAt: number | undefined;
     try {
-      const reused = await this.reuseCache(sequence, tokens);
       stats.cachedTokens = reused;
       const promptStartedAt = performance.now();
       const last = await this.evaluatePrompt(sequence, tokens.slice(reused), signal);
@@ -240,6 +239,7 @@ export class NodeLlamaCppRunner implements Runner {
           stats.finishReason = "length";
           break;
         }
+        await this.pool.lockBreak.between();
       }
       // The evaluator ran out by itself (the context is full): the reply is cut for length.
       if (stats.finishReason === "abort" && signal?.aborted !== true) stats.finishReason = "length";
@@ -261,18 +261,6 @@ export class NodeLlamaCppRunner implements Runner {
   }
 
   /**
-   * Keeps the cached prefix the prompt shares with this sequence and erases the rest. At least the last
-   * prompt token is evaluated again, since its logits are what the first reply token is sampled from.
-   */
-  private async reuseCache(sequence: LlamaContextSequence, tokens: Token[]): Promise<number> {
-    const reused = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
-    if (sequence.nextTokenIndex > reused) {
-      await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
-    }
-    return reused;
-  }
-
-  /**
    * Evaluates all but the last prompt token batch by batch, checking the signal in between, so that a client
    * that leaves during a long prompt stops it within one batch. Returns the tokens left for `evaluate`.
    */
@@ -280,10 +268,12 @@ export class NodeLlamaCppRunner implements Runner {
     const batch = this.context.batchSize;
     let rest = pending;
     while (rest.length > batch) {
+      await this.pool.lockBreak.between();
       signal?.throwIfAborted();
       await sequence.evaluateWithoutGeneratingNewTokens(rest.slice(0, batch));
       rest = rest.slice(batch);
     }
+    await this.pool.lockBreak.between();
     signal?.throwIfAborted();
     return rest;
   }
