@@ -18,7 +18,9 @@ import { killAllServers } from "./bench/ServerProcess.js";
 import { summariseConcurrent, summariseSingle, summariseTurns } from "./bench/summarise.js";
 import { renderTtftChart } from "./bench/svgChart.js";
 import { measureStoreTiming } from "./bench/storeTiming.js";
-import { computeTargets, storeTargets } from "./bench/targets.js";
+import { summariseBusy } from "./bench/busyScenario.js";
+import { summariseRestart } from "./bench/restartScenario.js";
+import { computeTargets, ownTargets, storeTargets } from "./bench/targets.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
       }
       // an equal share of what is left, so that a slow backend cannot starve the ones after it
       const share = (deadline - performance.now()) / (options.backends.length - index);
-      await runBackend(lookup.backend, options, performance.now() + share, report, { samples, rounds, skipped, agents }, log);
+      await runBackend(lookup.backend, options, tempDir, performance.now() + share, report, { samples, rounds, skipped, agents }, log);
     }
   } finally {
     killAllServers();
@@ -89,9 +91,12 @@ async function main(): Promise<void> {
     conversation: summariseTurns(samples, "conversation"),
     interleaved: summariseTurns(samples, "interleaved"),
     concurrent: summariseConcurrent(samples, rounds),
+    busy: summariseBusy(samples),
+    restart: summariseRestart(samples),
   };
   const targets = [
     ...storeTargets(store),
+    ...ownTargets(summaries, ran.filter((id) => id !== "llama-server")),
     ...(ran.includes("llama-server") ? computeTargets(summaries, ran.filter((id) => id !== "llama-server"), options.parallel) : []),
   ];
   const report: BenchReport = {

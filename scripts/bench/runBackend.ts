@@ -4,6 +4,8 @@ import type { BenchOptions } from "./benchOptions.js";
 import type { BackendReport } from "./BenchReport.js";
 import { agentLoop, structuredOutput, type AgentResults } from "./agentScenarios.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./samples.js";
+import { busyTtft } from "./busyScenario.js";
+import { restartTurn } from "./restartScenario.js";
 import { concurrentStreams, conversations, singlePrompt, warmUp, type ScenarioContext } from "./scenarios.js";
 import { RequestFailed } from "./streamChat.js";
 
@@ -22,6 +24,7 @@ export interface Collectors {
 export async function runBackend(
   backend: Backend,
   options: BenchOptions,
+  workDir: string,
   deadline: number,
   report: BackendReport,
   into: Collectors,
@@ -73,12 +76,20 @@ export async function runBackend(
       }
       if (parallel === options.parallel) {
         await step("concurrent streams", () => concurrentStreams(ctx));
+        await step("new request while long replies run", () => busyTtft(ctx));
         await step("structured output", () => structuredOutput(ctx, into.agents.structured));
         await step("agent loop", () => agentLoop(ctx, into.agents.agentLoop));
       }
     } finally {
       await server.stop();
     }
+  }
+  // Only the in-process runner keeps KV caches; the cli runner re-reads every prompt anyway.
+  if (backend.id === "node" && performance.now() < deadline) {
+    const started = performance.now();
+    const base = { parallel: options.parallel, profile, deadline, samples: into.samples, rounds: into.rounds, skipped: into.skipped, log };
+    await restartTurn(backend, options, workDir, base);
+    log(`${backend.label}: turn after a restart in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
 }
 
