@@ -3,26 +3,14 @@
 // it recycles a sequence) is timed, in-process on the runner the server uses. Each sequence call the request
 // makes is timed too (node-llama-cpp's own methods, wrapped here): `eraseContextTokenRanges` and
 // `saveStateToFile` do almost no work, so what they take is waiting for the context's lock.
-//   npx tsx scripts/contention-probe.ts [--model PATH] [--threads 1] [--repeats 3] [--out FILE]
+//   npx tsx scripts/contention-probe.ts [--model PATH] [--threads 1] [--rounds 3] [--tokens 1500] [--out FILE]
 import fs from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { LlamaContextSequence } from "node-llama-cpp";
 import { buildRawPrompt } from "../src/llm/buildRawPrompt.js";
-import { NodeLlamaCppRunner } from "../src/llm/runners/NodeLlamaCppRunner.js";
 import { benchText } from "./bench/benchText.js";
+import { probeSetup } from "./probe/probeSetup.js";
 import { median } from "./bench/stats.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { values } = parseArgs({
-  options: {
-    model: { type: "string", default: path.join(root, "models", "bench-small.gguf") },
-    threads: { type: "string", default: "1" },
-    repeats: { type: "string", default: "3" },
-    out: { type: "string" },
-  },
-});
 
 /** Time spent in each wrapped sequence method while `recording` is set. */
 let recording: Record<string, number> | undefined;
@@ -39,7 +27,7 @@ for (const method of ["eraseContextTokenRanges", "saveStateToFile", "loadStateFr
   };
 }
 
-const runner = await NodeLlamaCppRunner.load({ modelPath: values.model, contextSize: 2048, threads: Number(values.threads), parallel: 4, gpu: false });
+const { options, runner } = await probeSetup(1500);
 const prompt = (tag: string, tokens: number, maxTokens: number) => buildRawPrompt(runner, benchText(tag, tokens), maxTokens).prompt;
 
 /** Reads a generation to its end; resolves `started` at its first chunk. */
@@ -65,11 +53,13 @@ interface Row {
   decodeStepMs: number[];
 }
 const rows: Row[] = [];
+process.stdout.write("| long replies running | new request TTFT | acquire (queue, save, erase) | saveStateToFile | eraseContextTokenRanges | prompt batches | their decode step |\n");
+process.stdout.write("| --- | --- | --- | --- | --- | --- | --- |\n");
 for (const running of [0, 1, 2, 3]) {
   const row: Row = { running, ttftMs: [], queueMs: [], phases: [], decodeStepMs: [] };
-  for (let repeat = 0; repeat < Number(values.repeats); repeat++) {
+  for (let repeat = 0; repeat < options.rounds; repeat++) {
     const stop = new AbortController();
-    const long = Array.from({ length: running }, (_, i) => consume(`long ${running} ${repeat} ${i}`, 1500, stop.signal));
+    const long = Array.from({ length: running }, (_, i) => consume(`long ${running} ${repeat} ${i}`, options.tokens, stop.signal));
     await Promise.all(long.map((item) => item.started));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const phases: Record<string, number> = {};
@@ -93,4 +83,4 @@ for (const running of [0, 1, 2, 3]) {
   );
 }
 await runner.dispose();
-if (values.out !== undefined) await fs.writeFile(values.out, `${JSON.stringify({ threads: Number(values.threads), model: path.basename(values.model), rows }, null, 2)}\n`);
+if (options.out !== undefined) await fs.writeFile(options.out, `${JSON.stringify({ threads: options.threads, model: options.model, rows }, null, 2)}\n`);

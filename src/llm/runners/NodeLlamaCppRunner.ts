@@ -29,6 +29,7 @@ import { DiskStateStore } from "./DiskStateStore.js";
 import { EvictedStateCache } from "./EvictedStateCache.js";
 import { replyTokens } from "./replyTokens.js";
 import { SequencePool } from "./SequencePool.js";
+import { StepBarrier, type StepMember } from "./StepBarrier.js";
 
 export interface NodeLlamaCppRunnerOptions {
   modelPath: string;
@@ -216,30 +217,38 @@ export class NodeLlamaCppRunner implements Runner {
       const evaluation = replyTokens(this.model, sequence, last, sampling, grammar);
       // Stays "abort" unless the loop ends by itself: a consumer that stops reading early also ends up here.
       stats.finishReason = "abort";
-      for await (const token of evaluation) {
-        if (stats.generatedTokens === 0) stats.promptSeconds = (performance.now() - promptStartedAt) / 1000;
-        if (signal?.aborted === true) break;
-        if (options.ignoreEos !== true && this.model.isEogToken(token)) {
-          stats.finishReason = "stop";
-          break;
+      let member: StepMember | undefined;
+      try {
+        for await (const token of evaluation) {
+          if (member === undefined) member = this.barrier.join();
+          else member.received();
+          if (stats.generatedTokens === 0) stats.promptSeconds = (performance.now() - promptStartedAt) / 1000;
+          if (signal?.aborted === true) break;
+          if (options.ignoreEos !== true && this.model.isEogToken(token)) {
+            stats.finishReason = "stop";
+            break;
+          }
+          stats.generatedTokens += 1;
+          generated.push(token);
+          const { emit, stopped } = stops.push(decoder.push(token));
+          if (emit !== "") {
+            firstTokenAt ??= performance.now();
+            yield emit;
+          }
+          if (stopped) {
+            stats.finishReason = "stop";
+            cutByStopString = true;
+            break;
+          }
+          if (stats.generatedTokens >= options.maxTokens) {
+            stats.finishReason = "length";
+            break;
+          }
+          await this.pool.lockBreak.between();
+          await member.arrive();
         }
-        stats.generatedTokens += 1;
-        generated.push(token);
-        const { emit, stopped } = stops.push(decoder.push(token));
-        if (emit !== "") {
-          firstTokenAt ??= performance.now();
-          yield emit;
-        }
-        if (stopped) {
-          stats.finishReason = "stop";
-          cutByStopString = true;
-          break;
-        }
-        if (stats.generatedTokens >= options.maxTokens) {
-          stats.finishReason = "length";
-          break;
-        }
-        await this.pool.lockBreak.between();
+      } finally {
+        member?.leave();
       }
       // The evaluator ran out by itself (the context is full): the reply is cut for length.
       if (stats.finishReason === "abort" && signal?.aborted !== true) stats.finishReason = "length";
@@ -292,6 +301,8 @@ export class NodeLlamaCppRunner implements Runner {
   }
 
   private disposed = false;
+  /** Concurrent replies ask for their next tokens together, so that each step is one batch. */
+  private readonly barrier = new StepBarrier();
 
   /**
    * Saves the chats' caches to disk (those in the RAM cache, then the idle sequences', least recently used
