@@ -7,13 +7,13 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeTestModel } from "../src/testModel/writeTestModel.js";
-import { lookUpBackend } from "./bench/backends.js";
+import { lookUpBackend, type Backend } from "./bench/backends.js";
 import { parseBenchOptions, USAGE, UsageError } from "./bench/benchOptions.js";
 import { loadAverage, machineInfo, type BackendReport, type BenchReport } from "./bench/BenchReport.js";
 import { renderMarkdown } from "./bench/markdown.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./bench/samples.js";
 import { emptyAgentResults, renderAgentTables } from "./bench/agentScenarios.js";
-import { runBackend } from "./bench/runBackend.js";
+import { runBackends } from "./bench/runBackend.js";
 import { killAllServers } from "./bench/ServerProcess.js";
 import { summariseConcurrent, summariseSingle, summariseTurns } from "./bench/summarise.js";
 import { renderTtftChart } from "./bench/svgChart.js";
@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   const agents = emptyAgentResults();
   const backends: BackendReport[] = [];
   try {
-    for (const [index, id] of options.backends.entries()) {
+    const found: Array<{ backend: Backend; report: BackendReport }> = [];
+    for (const id of options.backends) {
       const lookup = lookUpBackend(id, options, tempDir);
       if ("skipped" in lookup) {
         log(`${lookup.label}: skipped: ${lookup.skipped}`);
@@ -69,14 +70,9 @@ async function main(): Promise<void> {
       }
       const report: BackendReport = { id, label: lookup.backend.label, details: lookup.backend.details, starts: [] };
       backends.push(report);
-      if (performance.now() > deadline) {
-        report.skipped = "the run's time budget was spent before it started";
-        continue;
-      }
-      // an equal share of what is left, so that a slow backend cannot starve the ones after it
-      const share = (deadline - performance.now()) / (options.backends.length - index);
-      await runBackend(lookup.backend, options, tempDir, performance.now() + share, report, { samples, rounds, skipped, agents }, log);
+      found.push({ backend: lookup.backend, report });
     }
+    await runBackends(found, options, tempDir, deadline, { samples, rounds, skipped, agents }, log);
   } finally {
     killAllServers();
     await copyLogs(tempDir, options.outDir, startedAt).catch(() => undefined);

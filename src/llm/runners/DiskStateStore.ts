@@ -184,7 +184,7 @@ export class DiskStateStore {
 async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash("sha256");
   let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
     hash.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
   }
