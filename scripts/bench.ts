@@ -7,17 +7,20 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeTestModel } from "../src/testModel/writeTestModel.js";
-import { lookUpBackend } from "./bench/backends.js";
+import { lookUpBackend, type Backend } from "./bench/backends.js";
 import { parseBenchOptions, USAGE, UsageError } from "./bench/benchOptions.js";
 import { loadAverage, machineInfo, type BackendReport, type BenchReport } from "./bench/BenchReport.js";
 import { renderMarkdown } from "./bench/markdown.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./bench/samples.js";
 import { emptyAgentResults, renderAgentTables } from "./bench/agentScenarios.js";
-import { runBackend } from "./bench/runBackend.js";
+import { runBackends } from "./bench/runBackend.js";
 import { killAllServers } from "./bench/ServerProcess.js";
 import { summariseConcurrent, summariseSingle, summariseTurns } from "./bench/summarise.js";
 import { renderTtftChart } from "./bench/svgChart.js";
-import { computeTargets } from "./bench/targets.js";
+import { measureStoreTiming } from "./bench/storeTiming.js";
+import { summariseBusy } from "./bench/busyScenario.js";
+import { summariseRestart } from "./bench/restartScenario.js";
+import { computeTargets, ownTargets, storeTargets } from "./bench/targets.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -49,13 +52,16 @@ async function main(): Promise<void> {
   const machine = machineInfo(options.serverRoot, nodeLlamaCpp);
   log(`bench: ${options.quick ? "quick" : "full"} run, ${model.file}, threads ${options.threads}, context ${options.ctx} per sequence; load average ${machine.loadAverageStart.join(" ")}`);
 
+  log("session store: read and write time per turn at 10, 100 and 1,000 turns");
+  const store = await measureStoreTiming();
   const samples: Sample[] = [];
   const rounds: ConcurrentRound[] = [];
   const skipped: SkippedScenario[] = [];
   const agents = emptyAgentResults();
   const backends: BackendReport[] = [];
   try {
-    for (const [index, id] of options.backends.entries()) {
+    const found: Array<{ backend: Backend; report: BackendReport }> = [];
+    for (const id of options.backends) {
       const lookup = lookUpBackend(id, options, tempDir);
       if ("skipped" in lookup) {
         log(`${lookup.label}: skipped: ${lookup.skipped}`);
@@ -64,14 +70,9 @@ async function main(): Promise<void> {
       }
       const report: BackendReport = { id, label: lookup.backend.label, details: lookup.backend.details, starts: [] };
       backends.push(report);
-      if (performance.now() > deadline) {
-        report.skipped = "the run's time budget was spent before it started";
-        continue;
-      }
-      // an equal share of what is left, so that a slow backend cannot starve the ones after it
-      const share = (deadline - performance.now()) / (options.backends.length - index);
-      await runBackend(lookup.backend, options, performance.now() + share, report, { samples, rounds, skipped, agents }, log);
+      found.push({ backend: lookup.backend, report });
     }
+    await runBackends(found, options, tempDir, deadline, { samples, rounds, skipped, agents }, log);
   } finally {
     killAllServers();
     await copyLogs(tempDir, options.outDir, startedAt).catch(() => undefined);
@@ -86,8 +87,14 @@ async function main(): Promise<void> {
     conversation: summariseTurns(samples, "conversation"),
     interleaved: summariseTurns(samples, "interleaved"),
     concurrent: summariseConcurrent(samples, rounds),
+    busy: summariseBusy(samples),
+    restart: summariseRestart(samples),
   };
-  const targets = ran.includes("llama-server") ? computeTargets(summaries, ran.filter((id) => id !== "llama-server"), options.parallel) : [];
+  const targets = [
+    ...storeTargets(store),
+    ...ownTargets(summaries, ran.filter((id) => id !== "llama-server")),
+    ...(ran.includes("llama-server") ? computeTargets(summaries, ran.filter((id) => id !== "llama-server"), options.parallel) : []),
+  ];
   const report: BenchReport = {
     schema: 1,
     startedAt: startedAt.toISOString(),
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
     concurrentRounds: rounds,
     skippedScenarios: skipped,
     agents,
+    store,
     summaries,
     targets,
   };

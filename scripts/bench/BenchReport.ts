@@ -3,6 +3,7 @@ import os from "node:os";
 import type { AgentResults } from "./agentScenarios.js";
 import type { BackendId, BenchOptions } from "./benchOptions.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./samples.js";
+import type { StoreTimingRow } from "./storeTiming.js";
 import type { Summaries, TargetResult } from "./targets.js";
 
 /** Everything one run writes to latest.json: raw samples, summaries, targets and what ran where. */
@@ -20,6 +21,8 @@ export interface BenchReport {
   skippedScenarios: SkippedScenario[];
   /** The structured-output and agent-loop scenarios (scripts/bench/agentScenarios.ts). */
   agents: AgentResults;
+  /** Session store read and write time per turn by chat length (scripts/bench/storeTiming.ts). */
+  store: StoreTimingRow[];
   summaries: Summaries;
   targets: TargetResult[];
 }

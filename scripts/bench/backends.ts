@@ -15,7 +15,8 @@ export interface Backend {
   details: Record<string, unknown>;
   /** Prompt tokens this backend evaluated for a reply: its own count where it reports one. */
   promptEvaluated(result: StreamResult): number;
-  start(parallel: number): Promise<RunningBackend>;
+  /** `dataDir`: our server's data dir, kept when it stops (the restart scenario); a temporary one by default. */
+  start(parallel: number, dataDir?: string): Promise<RunningBackend>;
 }
 
 export interface RunningBackend {
@@ -66,6 +67,7 @@ function ourServer(
   runnerEnv: Record<string, string>,
   binary?: LlamaCppBinary,
 ): Backend {
+  const serverKey = randomBytes(24).toString("base64url");
   return {
     id,
     label,
@@ -73,10 +75,11 @@ function ourServer(
     details: { command: "node --import tsx src/main.ts", serverRoot: options.serverRoot, env: runnerEnv, ...(binary ? { binary, binaryVersion: binaryVersion(binary.path) } : {}) },
     // the cli runner re-reads the whole prompt every time, whatever it reports as cached
     promptEvaluated: (result) => (id === "cli" ? result.promptTokens : result.promptTokens - (result.cachedTokens ?? 0)),
-    async start(parallel) {
+    async start(parallel, keptDataDir) {
       const port = await freePort();
-      const apiKey = randomBytes(24).toString("base64url");
-      const dataDir = await fs.mkdtemp(path.join(workDir, `${id}-data-`));
+      // the same key for every start, so that a chat started before a restart is the same owner's after it
+      const apiKey = serverKey;
+      const dataDir = keptDataDir ?? (await fs.mkdtemp(path.join(workDir, `${id}-data-`)));
       const server = await ServerProcess.start({
         label: `${label} (parallel ${parallel})`,
         command: process.execPath,
@@ -90,7 +93,7 @@ function ourServer(
           LLAMA_API_DATA_DIR: dataDir,
           PORT: String(port),
           HOST: "127.0.0.1",
-          LLAMA_THREADS: String(options.threads),
+          ...(options.threads === "default" ? {} : { LLAMA_THREADS: String(options.threads) }),
           LLAMA_CONTEXT_SIZE: String(options.ctx),
           LLAMA_PARALLEL: String(parallel),
           LLAMA_TEMPERATURE: "0",
@@ -121,7 +124,7 @@ function ourServer(
         startupFacts: { health, modelLoaded: modelLoaded ?? null },
         stop: async () => {
           await server.stop();
-          await fs.rm(dataDir, { recursive: true, force: true });
+          if (keptDataDir === undefined) await fs.rm(dataDir, { recursive: true, force: true });
         },
       };
     },
@@ -130,7 +133,7 @@ function ourServer(
 
 /** llama-server flags; bench/README.md says why each is set. */
 export function llamaServerArgs(options: BenchOptions, parallel: number, port: number): string[] {
-  const threads = String(options.threads);
+  const threads = options.threads === "default" ? [] : ["--threads", String(options.threads), "--threads-batch", String(options.threads)];
   return [
     "--model", options.modelPath,
     "--host", "127.0.0.1",
@@ -138,8 +141,7 @@ export function llamaServerArgs(options: BenchOptions, parallel: number, port: n
     "--parallel", String(parallel),
     "--ctx-size", String(options.ctx * parallel),
     "--no-kv-unified",
-    "--threads", threads,
-    "--threads-batch", threads,
+    ...threads,
     "--cache-prompt",
     "--cache-ram", "8192",
     "--slot-prompt-similarity", "0.10",

@@ -15,11 +15,16 @@ export interface Profile {
   conversation: { turns: number; userTokens: number; maxTokens: readonly number[] };
   interleaved: { chats: number; turns: number; userTokens: number; maxTokens: readonly number[]; parallels: readonly number[] };
   concurrent: { streams: readonly number[]; repeats: number; promptTokens: number; maxTokens: number };
+  /** A new request's prompt and reply while `running` long replies of `longMaxTokens` generate. */
+  busy: { running: readonly number[]; repeats: number; promptTokens: number; maxTokens: number; longMaxTokens: number };
+  /** Two chats of `turns` turns, then turn `turns + 1` with and without a restart before it. */
+  restart: { turns: number; userTokens: number; maxTokens: readonly number[] };
 }
 
 export interface BenchOptions {
   modelPath: string;
-  threads: number;
+  /** "default": each server at its own default (ours: cores − 1; llama-server: its own), as a user runs them. */
+  threads: number | "default";
   /** Context per sequence: LLAMA_CONTEXT_SIZE for us, `-c` / `--parallel` for llama-server. */
   ctx: number;
   /** Sequences (llama-server slots) for every scenario but the interleaved one's second pass. */
@@ -41,6 +46,8 @@ const fullProfile: Profile = {
   conversation: { turns: 10, userTokens: 250, maxTokens: replyLengths },
   interleaved: { chats: 4, turns: 5, userTokens: 250, maxTokens: replyLengths, parallels: [4, 2] },
   concurrent: { streams: [1, 2, 4], repeats: 2, promptTokens: 100, maxTokens: 128 },
+  busy: { running: [0, 1, 2, 3], repeats: 2, promptTokens: 100, maxTokens: 8, longMaxTokens: 200 },
+  restart: { turns: 10, userTokens: 250, maxTokens: replyLengths },
 };
 
 const quickProfile: Profile = {
@@ -50,11 +57,14 @@ const quickProfile: Profile = {
   conversation: { turns: 5, userTokens: 120, maxTokens: [24, 16, 28, 20, 30] },
   interleaved: { chats: 4, turns: 3, userTokens: 100, maxTokens: [16, 24, 20], parallels: [4, 2] },
   concurrent: { streams: [1, 2, 4], repeats: 1, promptTokens: 60, maxTokens: 32 },
+  busy: { running: [0, 1, 2, 3], repeats: 1, promptTokens: 60, maxTokens: 8, longMaxTokens: 100 },
+  restart: { turns: 5, userTokens: 120, maxTokens: [24, 16, 28, 20, 30] },
 };
 
 export const USAGE = `npm run bench -- [options]
   --model PATH      GGUF file for every backend (default models/bench-small.gguf, generated when missing)
-  --threads N       compute threads for every backend (default: LLAMA_THREADS's default, cores - 1, at least 1)
+  --threads N       compute threads for every backend (default: LLAMA_THREADS's default, cores - 1, at least 1);
+                    "default": each server at its own default (no LLAMA_THREADS, no llama-server --threads)
   --ctx N           context per sequence (default 4096)
   --parallel N      sequences / llama-server slots (default 4; the interleaved scenario also runs with 2)
   --backends LIST   comma list of ${BACKEND_IDS.join(", ")} (default: all)
@@ -87,7 +97,7 @@ export function parseBenchOptions(argv: readonly string[], repoRoot: string): Be
   if (unknown.length > 0 || backends.length === 0) throw new UsageError(`--backends: unknown ${unknown.join(", ") || "(empty)"}`);
   return {
     modelPath: path.resolve(values.model),
-    threads: positiveInteger("--threads", values.threads),
+    threads: values.threads === "default" ? "default" : positiveInteger("--threads", values.threads),
     ctx: positiveInteger("--ctx", values.ctx),
     parallel: positiveInteger("--parallel", values.parallel),
     quick: values.quick,

@@ -63,6 +63,31 @@ export function renderMarkdown(report: BenchReport): string {
     ),
   );
 
+  out.push("", `### A new request (≈${profile.busy.promptTokens}-token prompt) while N long replies (max_tokens ${profile.busy.longMaxTokens}) generate`, "");
+  out.push(
+    table(
+      ["long replies running", "backend", "new request TTFT median", "their decode step median"],
+      summaries.busy.map((row) => [String(row.running), label(row.backend), ms(row.ttftMedianMs), row.running === 0 ? "–" : ms(row.stepMs)]),
+    ),
+  );
+
+  out.push("", `### Warm restart: turn ${profile.restart.turns + 1} of a ${profile.restart.turns}-turn chat (chat_id), with and without a restart before it`, "");
+  out.push(
+    table(
+      ["backend", "TTFT without a restart", "TTFT right after a restart", "prompt tokens evaluated after it / in the prompt"],
+      summaries.restart.map((row) => [label(row.backend), ms(row.ttftWithoutMs), ms(row.ttftAfterMs), `${num(row.evaluatedAfter, 0)}/${num(row.promptTokensAfter, 0)}`]),
+    ),
+  );
+
+  out.push("", "### Session store per turn (SQLite, `KeyvSessionStore`): median · p95", "");
+  const spread = (value: { median: number; p95: number }) => `${value.median.toFixed(2)} · ${value.p95.toFixed(2)} ms`;
+  out.push(
+    table(
+      ["turns in the chat", "read: window of the last 20 turns", "read: window of the whole history", "write: one turn and its meta"],
+      report.store.map((row) => [String(row.turns), spread(row.readWindowMs), spread(row.readWholeMs), spread(row.writeMs)]),
+    ),
+  );
+
   out.push("", "### Targets", "");
   out.push(
     table(

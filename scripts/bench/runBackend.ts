@@ -4,6 +4,8 @@ import type { BenchOptions } from "./benchOptions.js";
 import type { BackendReport } from "./BenchReport.js";
 import { agentLoop, structuredOutput, type AgentResults } from "./agentScenarios.js";
 import type { ConcurrentRound, Sample, SkippedScenario } from "./samples.js";
+import { busyTtft } from "./busyScenario.js";
+import { restartTurn } from "./restartScenario.js";
 import { concurrentStreams, conversations, singlePrompt, warmUp, type ScenarioContext } from "./scenarios.js";
 import { RequestFailed } from "./streamChat.js";
 
@@ -14,71 +16,112 @@ export interface Collectors {
   agents: AgentResults;
 }
 
+interface Step {
+  name: string;
+  /** Whether it runs on this backend's server with this parallel. */
+  applies(backend: Backend, parallel: number): boolean;
+  run(ctx: ScenarioContext, into: Collectors): Promise<void>;
+}
+
 /**
- * Every scenario on one backend: a server with `--parallel` sequences for all of them, then one more with each
- * other interleaved parallel. A backend that fails to start or to answer its warm-up request is recorded as
- * skipped, with the reason.
+ * The backends side by side: for each parallel, a server of every backend is started, and each scenario runs on
+ * one backend after the other before the next scenario starts, so that a machine whose load changes during the
+ * run (a shared one) weighs on every backend alike. A backend that fails to start or to answer its warm-up
+ * request is recorded as skipped, with the reason. Then the warm-restart scenario, on the in-process runner.
  */
-export async function runBackend(
-  backend: Backend,
+export async function runBackends(
+  backends: readonly { backend: Backend; report: BackendReport }[],
   options: BenchOptions,
+  workDir: string,
   deadline: number,
-  report: BackendReport,
   into: Collectors,
   log: (line: string) => void,
 ): Promise<void> {
   const { profile } = options;
-  const parallels = [options.parallel, ...profile.interleaved.parallels.filter((parallel) => parallel !== options.parallel)];
-  const modes = backend.hasChatId ? (options.quick ? (["chat_id"] as const) : (["chat_id", "stateless"] as const)) : (["stateless"] as const);
+  const main = options.parallel;
+  const parallels = [main, ...profile.interleaved.parallels.filter((parallel) => parallel !== main)];
+  const interleaved = (backend: Backend) =>
+    backend.hasChatId ? (options.quick ? (["chat_id"] as const) : (["chat_id", "stateless"] as const)) : (["stateless"] as const);
+  const steps: Step[] = [
+    { name: "single prompt", applies: (_, parallel) => parallel === main, run: (ctx) => singlePrompt(ctx) },
+    { name: "conversation, stateless", applies: (_, parallel) => parallel === main, run: (ctx) => conversations(ctx, "conversation", "stateless") },
+    { name: "conversation, chat_id", applies: (backend, parallel) => parallel === main && backend.hasChatId, run: (ctx) => conversations(ctx, "conversation", "chat_id") },
+    ...(["chat_id", "stateless"] as const).map((mode) => ({
+      name: `interleaved, ${mode}`,
+      applies: (backend: Backend, parallel: number) => profile.interleaved.parallels.includes(parallel) && (interleaved(backend) as readonly string[]).includes(mode),
+      run: (ctx: ScenarioContext) => conversations(ctx, "interleaved", mode),
+    })),
+    { name: "concurrent streams", applies: (_, parallel) => parallel === main, run: (ctx) => concurrentStreams(ctx) },
+    { name: "new request while long replies run", applies: (_, parallel) => parallel === main, run: (ctx) => busyTtft(ctx) },
+    { name: "structured output", applies: (_, parallel) => parallel === main, run: (ctx, collectors) => structuredOutput(ctx, collectors.agents.structured) },
+    { name: "agent loop", applies: (_, parallel) => parallel === main, run: (ctx, collectors) => agentLoop(ctx, collectors.agents.agentLoop) },
+  ];
   for (const parallel of parallels) {
     if (performance.now() > deadline) {
-      into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason: "the run's time budget is spent" });
+      for (const { backend } of backends) into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason: "the run's time budget is spent" });
       continue;
     }
-    log(`${backend.label}: starting with parallel ${parallel}`);
-    const skip = (reason: string) => {
-      log(`${backend.label}: skipped: ${reason}`);
-      if (report.starts.length === 0) report.skipped = reason;
-      else into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason });
-    };
-    let server: RunningBackend;
+    const running: Array<{ backend: Backend; ctx: ScenarioContext }> = [];
     try {
-      server = await backend.start(parallel);
-    } catch (error) {
-      return skip(error instanceof BackendUnavailable ? error.message : `failed to start: ${(error as Error).message}`);
-    }
-    try {
-      let warmUpMs: number;
-      try {
-        warmUpMs = await warmUp(server, profile.requestTimeoutMs);
-      } catch (error) {
-        if (!(error instanceof RequestFailed)) throw error;
-        return skip(`its warm-up request failed: ${error.message}`);
+      for (const { backend, report } of backends) {
+        const server = await startAndWarmUp(backend, parallel, options, report, into, log);
+        if (server !== undefined) {
+          running.push({ backend, ctx: { backend, server, parallel, profile, deadline, samples: into.samples, rounds: into.rounds, skipped: into.skipped, log } });
+        }
       }
-      report.starts.push({ parallel, startupMs: Math.round(server.startupMs), warmUpMs: Math.round(warmUpMs), facts: server.startupFacts });
-      report.build ??= describeBuild(backend, server);
-      const ctx: ScenarioContext = { backend, server, parallel, profile, deadline, samples: into.samples, rounds: into.rounds, skipped: into.skipped, log };
-      const step = async (name: string, run: () => Promise<void>) => {
-        const stepStarted = performance.now();
-        await run();
-        log(`${backend.label}: ${name} (parallel ${parallel}) in ${((performance.now() - stepStarted) / 1000).toFixed(1)} s`);
-      };
-      if (parallel === options.parallel) {
-        await step("single prompt", () => singlePrompt(ctx));
-        await step("conversation, stateless", () => conversations(ctx, "conversation", "stateless"));
-        if (backend.hasChatId) await step("conversation, chat_id", () => conversations(ctx, "conversation", "chat_id"));
-      }
-      if (profile.interleaved.parallels.includes(parallel)) {
-        for (const mode of modes) await step(`interleaved, ${mode}`, () => conversations(ctx, "interleaved", mode));
-      }
-      if (parallel === options.parallel) {
-        await step("concurrent streams", () => concurrentStreams(ctx));
-        await step("structured output", () => structuredOutput(ctx, into.agents.structured));
-        await step("agent loop", () => agentLoop(ctx, into.agents.agentLoop));
+      for (const step of steps) {
+        for (const { backend, ctx } of running) {
+          if (!step.applies(backend, parallel)) continue;
+          const started = performance.now();
+          await step.run(ctx, into);
+          log(`${backend.label}: ${step.name} (parallel ${parallel}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+        }
       }
     } finally {
-      await server.stop();
+      for (const { ctx } of running) await ctx.server.stop();
     }
+  }
+  // Only the in-process runner keeps KV caches; the cli runner re-reads every prompt anyway.
+  for (const { backend } of backends) {
+    if (backend.id !== "node" || performance.now() > deadline) continue;
+    const started = performance.now();
+    const base = { parallel: main, profile, deadline, samples: into.samples, rounds: into.rounds, skipped: into.skipped, log };
+    await restartTurn(backend, options, workDir, base);
+    log(`${backend.label}: turn after a restart in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+}
+
+/** A started, warmed-up server, or undefined (the reason recorded) when it would not start or answer. */
+async function startAndWarmUp(
+  backend: Backend,
+  parallel: number,
+  options: BenchOptions,
+  report: BackendReport,
+  into: Collectors,
+  log: (line: string) => void,
+): Promise<RunningBackend | undefined> {
+  log(`${backend.label}: starting with parallel ${parallel}`);
+  const skip = (reason: string) => {
+    log(`${backend.label}: skipped: ${reason}`);
+    if (report.starts.length === 0) report.skipped = reason;
+    else into.skipped.push({ backend: backend.id, scenario: "interleaved", parallel, reason });
+    return undefined;
+  };
+  let server: RunningBackend;
+  try {
+    server = await backend.start(parallel);
+  } catch (error) {
+    return skip(error instanceof BackendUnavailable ? error.message : `failed to start: ${(error as Error).message}`);
+  }
+  try {
+    const warmUpMs = await warmUp(server, options.profile.requestTimeoutMs);
+    report.starts.push({ parallel, startupMs: Math.round(server.startupMs), warmUpMs: Math.round(warmUpMs), facts: server.startupFacts });
+    report.build ??= describeBuild(backend, server);
+    return server;
+  } catch (error) {
+    await server.stop();
+    if (!(error instanceof RequestFailed)) throw error;
+    return skip(`its warm-up request failed: ${error.message}`);
   }
 }
 

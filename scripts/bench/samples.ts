@@ -1,6 +1,6 @@
 import type { BackendId } from "./benchOptions.js";
 
-export type ScenarioId = "single" | "conversation" | "interleaved" | "concurrent";
+export type ScenarioId = "single" | "conversation" | "interleaved" | "concurrent" | "busy" | "restart";
 export type Mode = "stateless" | "chat_id";
 
 /** One streamed reply as the JSON keeps it; everything the summaries use is derived from these. */
@@ -13,9 +13,11 @@ export interface Sample {
   chat?: number;
   turn?: number;
   repeat?: number;
-  /** Concurrent streams in flight, and this one's index. */
+  /** Concurrent streams in flight, and this one's index (busy: the long replies running; 0 is the new request). */
   streams?: number;
   stream?: number;
+  /** restart: the turn was the chat's first after its server restarted. */
+  afterRestart?: boolean;
   ttftMs?: number;
   totalMs?: number;
   promptTokens?: number;

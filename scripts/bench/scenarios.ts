@@ -123,14 +123,14 @@ export async function warmUp(server: RunningBackend, timeoutMs: number): Promise
   return performance.now() - started;
 }
 
-type Send = (
+export type Send = (
   request: ChatRequest,
   labels: Partial<Sample>,
   previous?: { promptTokens: number; completionTokens: number },
 ) => Promise<StreamResult | undefined>;
 
 /** Runs a scenario's loop with a `send` that records each reply, enforces the deadline and counts failures. */
-async function guarded(ctx: ScenarioContext, scenario: ScenarioId, mode: Mode | undefined, body: (send: Send) => Promise<void>): Promise<void> {
+export async function guarded(ctx: ScenarioContext, scenario: ScenarioId, mode: Mode | undefined, body: (send: Send) => Promise<void>): Promise<void> {
   const base = { backend: ctx.backend.id, scenario, parallel: ctx.parallel, ...(mode === undefined ? {} : { mode }) };
   let failures = 0;
   const send: Send = async (request, labels, previous) => {
@@ -181,7 +181,7 @@ function newTokens(result: StreamResult, previous?: { promptTokens: number; comp
   return count >= 0 ? { newTokens: count } : {};
 }
 
-function systemMessage(tag: string): ChatMessage {
+export function systemMessage(tag: string): ChatMessage {
   // the tag comes first, so two prompts share at most the template's opening tokens
   return { role: "system", content: `${benchText(tag, 6)} You are a helpful assistant.` };
 }

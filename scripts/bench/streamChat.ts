@@ -10,6 +10,8 @@ export interface ChatRequest {
   chatId?: string;
   /** More body fields, over the defaults (an undefined one removes a default). */
   extra?: Record<string, unknown>;
+  /** Called at the first non-empty content chunk (never sent). */
+  onFirstContent?: () => void;
 }
 
 /** What one streamed reply measured, from the client's side; times are ms from sending the request. */
@@ -99,6 +101,7 @@ export async function streamChat(
         const text = event.choices?.[0]?.delta?.content;
         if (typeof text === "string" && text !== "") {
           lastContentMs = performance.now() - started;
+          if (ttftMs === undefined) request.onFirstContent?.();
           ttftMs ??= lastContentMs;
           content += text;
         }

@@ -122,6 +122,7 @@ export const settings = {
   parallel: integer("LLAMA_PARALLEL", undefined, 1, 64),
   maxQueue: requiredInteger("LLAMA_MAX_QUEUE", 64, 0),
   cacheRamMb: requiredInteger("LLAMA_CACHE_RAM_MB", 1024, 0),
+  cacheDiskMb: requiredInteger("LLAMA_CACHE_DISK_MB", 4096, 0),
   gpu: oneOf("LLAMA_GPU", "auto", ["auto", "false"]),
   logLevel: oneOf("LOG_LEVEL", "info", LOG_LEVELS),
   metricsRequireKey: boolean("METRICS_REQUIRE_KEY", false),

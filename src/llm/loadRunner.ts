@@ -19,7 +19,7 @@ export interface LoadedRunner {
   description: string;
 }
 
-type RunnerConfig = Pick<Config, "runner" | "cliPath" | "contextSize" | "threads" | "gpu" | "parallel" | "maxQueue" | "cacheRamMb">;
+type RunnerConfig = Pick<Config, "runner" | "cliPath" | "contextSize" | "threads" | "gpu" | "parallel" | "maxQueue" | "cacheRamMb" | "cacheDiskMb" | "dataDir">;
 
 /**
  * LLAMA_RUNNER: "node" loads the in-process runner, "cli" the llama.cpp binary at LLAMA_CLI_PATH, and "auto"
@@ -52,8 +52,11 @@ async function loadNodeRunner(config: RunnerConfig, options: LoadRunnerOptions):
     parallel: config.parallel,
     maxQueue: config.maxQueue,
     cacheRamBytes: config.cacheRamMb * 1024 * 1024,
+    stateDir: path.join(config.dataDir, "kv-cache"),
+    cacheDiskBytes: config.cacheDiskMb * 1024 * 1024,
     gpu: config.gpu === "false" ? false : "auto",
     onLog: options.onLog,
+    onWarning: options.warn,
   });
   return { runner, description: `node-llama-cpp, ${runner.buildDescription}, ${runner.parallel} sequences` };
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
 import { KeyvSessionStore } from "../../src/sessions/KeyvSessionStore.js";
 import { GatedRunner } from "../support/GatedRunner.js";
+import { complete, say, type Usage } from "../support/requests.js";
 import { loadTestRunner, startTestServer, type TestServer } from "../support/startTestServer.js";
 
 const ENV = { LLAMA_TEMPERATURE: "0", RATE_LIMIT_CHATS_PER_HOUR: "10000", LLAMA_CONTEXT_SIZE: "1024" };
@@ -19,26 +20,6 @@ afterAll(async () => {
   await server.close();
   await runner.dispose();
 });
-
-interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  prompt_tokens_details: { cached_tokens: number };
-}
-
-async function complete(target: TestServer, body: Record<string, unknown>): Promise<{ text: string; usage: Usage }> {
-  const response = await fetch(`${target.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: target.headers,
-    body: JSON.stringify({ model: "m", max_tokens: 12, ignore_eos: true, ...body }),
-  });
-  expect(response.status).toBe(200);
-  const json = await response.json();
-  return { text: json.choices[0].message.content, usage: json.usage };
-}
-
-const say = (target: TestServer, chatId: string, content: string, extra: Record<string, unknown> = {}) =>
-  complete(target, { chat_id: chatId, messages: [{ role: "user", content }], ...extra });
 
 const evaluated = (usage: Usage) => usage.prompt_tokens - usage.prompt_tokens_details.cached_tokens;
 

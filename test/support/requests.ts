@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { TestServer } from "./startTestServer.js";
 
 /** POST /chat with the server's key. */
@@ -20,3 +21,25 @@ export async function turnsOf(server: TestServer, chatId: string): Promise<any[]
 export async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
   while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  prompt_tokens_details: { cached_tokens: number };
+}
+
+/** A whole (non-streamed) /v1/chat/completions reply of a fixed length (`ignore_eos`). */
+export async function complete(target: TestServer, body: Record<string, unknown>): Promise<{ text: string; usage: Usage }> {
+  const response = await fetch(`${target.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: target.headers,
+    body: JSON.stringify({ model: "m", max_tokens: 12, ignore_eos: true, ...body }),
+  });
+  expect(response.status).toBe(200);
+  const json = await response.json();
+  return { text: json.choices[0].message.content, usage: json.usage };
+}
+
+/** One new turn of a stored chat (`chat_id`). */
+export const say = (target: TestServer, chatId: string, content: string, extra: Record<string, unknown> = {}) =>
+  complete(target, { chat_id: chatId, messages: [{ role: "user", content }], ...extra });

@@ -5,7 +5,7 @@ import path from "node:path";
 import { loadConfig, type Config } from "../../src/config/loadConfig.js";
 import { ModelHost } from "../../src/chat/ModelHost.js";
 import type { Runner } from "../../src/llm/Runner.js";
-import { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
+import { NodeLlamaCppRunner, type NodeLlamaCppRunnerOptions } from "../../src/llm/runners/NodeLlamaCppRunner.js";
 import { createLogger } from "../../src/observability/createLogger.js";
 import { Metrics } from "../../src/observability/Metrics.js";
 import { answerClientErrors } from "../../src/server/answerClientErrors.js";
@@ -44,7 +44,11 @@ export interface TestServerOptions {
   logLines?: string[];
 }
 
-export async function loadTestRunner(env: Record<string, string> = {}): Promise<NodeLlamaCppRunner> {
+/** The real runner on the test model; `options` adds runner options that no setting reaches (a state dir). */
+export async function loadTestRunner(
+  env: Record<string, string> = {},
+  options: Pick<NodeLlamaCppRunnerOptions, "stateDir" | "onWarning"> = {},
+): Promise<NodeLlamaCppRunner> {
   const config = loadConfig({ LLAMA_MODEL: TEST_MODEL_PATH, ...env });
   return NodeLlamaCppRunner.load({
     modelPath: TEST_MODEL_PATH,
@@ -53,7 +57,9 @@ export async function loadTestRunner(env: Record<string, string> = {}): Promise<
     parallel: config.parallel ?? 1,
     maxQueue: config.maxQueue,
     cacheRamBytes: config.cacheRamMb * 1024 * 1024,
+    cacheDiskBytes: config.cacheDiskMb * 1024 * 1024,
     gpu: false,
+    ...options,
   });
 }
 

@@ -25,9 +25,11 @@ import { StopStringMatcher } from "../StopStringMatcher.js";
 import { Utf8TokenDecoder } from "../Utf8TokenDecoder.js";
 import { Embedder } from "./Embedder.js";
 import { NativeAddonUnavailableError } from "./NativeAddonUnavailableError.js";
+import { DiskStateStore } from "./DiskStateStore.js";
 import { EvictedStateCache } from "./EvictedStateCache.js";
 import { replyTokens } from "./replyTokens.js";
 import { SequencePool } from "./SequencePool.js";
+import { StepBarrier, type StepMember } from "./StepBarrier.js";
 
 export interface NodeLlamaCppRunnerOptions {
   modelPath: string;
@@ -46,8 +48,17 @@ export interface NodeLlamaCppRunnerOptions {
   maxQueue?: number;
   /** Bytes of RAM for the KV caches of recycled sequences (0: none). Default 1 GiB. */
   cacheRamBytes?: number;
+  /**
+   * Where chats' KV caches are saved on shutdown and when they leave the RAM cache, to be loaded back after a
+   * restart (`<data dir>/kv-cache`). Unset: nowhere.
+   */
+  stateDir?: string | undefined;
+  /** Bytes of disk for those saved caches (0: none). Default 4 GiB. */
+  cacheDiskBytes?: number;
   /** Receives llama.cpp's own log lines (warnings and errors). */
   onLog?: (level: "warn" | "error", message: string) => void;
+  /** Receives the runner's own warnings (a saved cache found damaged or foreign and removed). */
+  onWarning?: (message: string) => void;
 }
 
 /** The in-process runner: the model is loaded once, tokens come straight out of node-llama-cpp's evaluator. */
@@ -70,6 +81,7 @@ export class NodeLlamaCppRunner implements Runner {
     private readonly pool: SequencePool,
     readonly modelFingerprint: string,
     private readonly evicted: EvictedStateCache,
+    private readonly disk: DiskStateStore,
     private readonly embedder: Embedder,
   ) {
     this.modelName = path.basename(model.filename ?? "model.gguf");
@@ -114,11 +126,17 @@ export class NodeLlamaCppRunner implements Runner {
         sequences: parallel,
         threads: options.threads ?? defaultThreads(),
       });
-      const evicted = new EvictedStateCache(options.cacheRamBytes ?? 1024 ** 3);
-      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64, evicted);
       const fingerprint = await modelFingerprint(options.modelPath);
+      const disk = await DiskStateStore.open({
+        dir: options.stateDir ?? "",
+        budgetBytes: options.stateDir === undefined ? 0 : (options.cacheDiskBytes ?? 4 * 1024 ** 3),
+        fingerprint,
+        warn: options.onWarning ?? (() => undefined),
+      });
+      const evicted = new EvictedStateCache(options.cacheRamBytes ?? 1024 ** 3, (file, tokens) => disk.adopt(file, tokens));
+      const pool = new SequencePool(context, parallel, options.maxQueue ?? 64, { ram: evicted, disk });
       const embedder = new Embedder(model, contextSize, options.threads ?? defaultThreads());
-      return new NodeLlamaCppRunner(llama, model, context, pool, fingerprint, evicted, embedder);
+      return new NodeLlamaCppRunner(llama, model, context, pool, fingerprint, evicted, disk, embedder);
     } catch (error) {
       await llama.dispose();
       throw error;
@@ -178,11 +196,10 @@ export class NodeLlamaCppRunner implements Runner {
       options.grammar === undefined
         ? undefined
         : { grammar: await this.llama.createGrammar({ grammar: options.grammar.gbnf }), triggers: options.grammar.triggers };
-    const sequence = await this.pool.acquire(tokens, signal);
+    const { sequence, reused } = await this.pool.acquire(tokens, signal);
     stats.queueSeconds = (performance.now() - startedAt) / 1000;
     let firstTokenAt: number | undefined;
     try {
-      const reused = await this.reuseCache(sequence, tokens);
       stats.cachedTokens = reused;
       const promptStartedAt = performance.now();
       const last = await this.evaluatePrompt(sequence, tokens.slice(reused), signal);
@@ -200,29 +217,38 @@ export class NodeLlamaCppRunner implements Runner {
       const evaluation = replyTokens(this.model, sequence, last, sampling, grammar);
       // Stays "abort" unless the loop ends by itself: a consumer that stops reading early also ends up here.
       stats.finishReason = "abort";
-      for await (const token of evaluation) {
-        if (stats.generatedTokens === 0) stats.promptSeconds = (performance.now() - promptStartedAt) / 1000;
-        if (signal?.aborted === true) break;
-        if (options.ignoreEos !== true && this.model.isEogToken(token)) {
-          stats.finishReason = "stop";
-          break;
+      let member: StepMember | undefined;
+      try {
+        for await (const token of evaluation) {
+          if (member === undefined) member = this.barrier.join();
+          else member.received();
+          if (stats.generatedTokens === 0) stats.promptSeconds = (performance.now() - promptStartedAt) / 1000;
+          if (signal?.aborted === true) break;
+          if (options.ignoreEos !== true && this.model.isEogToken(token)) {
+            stats.finishReason = "stop";
+            break;
+          }
+          stats.generatedTokens += 1;
+          generated.push(token);
+          const { emit, stopped } = stops.push(decoder.push(token));
+          if (emit !== "") {
+            firstTokenAt ??= performance.now();
+            yield emit;
+          }
+          if (stopped) {
+            stats.finishReason = "stop";
+            cutByStopString = true;
+            break;
+          }
+          if (stats.generatedTokens >= options.maxTokens) {
+            stats.finishReason = "length";
+            break;
+          }
+          await this.pool.lockBreak.between();
+          await member.arrive();
         }
-        stats.generatedTokens += 1;
-        generated.push(token);
-        const { emit, stopped } = stops.push(decoder.push(token));
-        if (emit !== "") {
-          firstTokenAt ??= performance.now();
-          yield emit;
-        }
-        if (stopped) {
-          stats.finishReason = "stop";
-          cutByStopString = true;
-          break;
-        }
-        if (stats.generatedTokens >= options.maxTokens) {
-          stats.finishReason = "length";
-          break;
-        }
+      } finally {
+        member?.leave();
       }
       // The evaluator ran out by itself (the context is full): the reply is cut for length.
       if (stats.finishReason === "abort" && signal?.aborted !== true) stats.finishReason = "length";
@@ -244,18 +270,6 @@ export class NodeLlamaCppRunner implements Runner {
   }
 
   /**
-   * Keeps the cached prefix the prompt shares with this sequence and erases the rest. At least the last
-   * prompt token is evaluated again, since its logits are what the first reply token is sampled from.
-   */
-  private async reuseCache(sequence: LlamaContextSequence, tokens: Token[]): Promise<number> {
-    const reused = Math.min(sequence.compareContextTokens(tokens).firstDifferentIndex, tokens.length - 1);
-    if (sequence.nextTokenIndex > reused) {
-      await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
-    }
-    return reused;
-  }
-
-  /**
    * Evaluates all but the last prompt token batch by batch, checking the signal in between, so that a client
    * that leaves during a long prompt stops it within one batch. Returns the tokens left for `evaluate`.
    */
@@ -263,10 +277,12 @@ export class NodeLlamaCppRunner implements Runner {
     const batch = this.context.batchSize;
     let rest = pending;
     while (rest.length > batch) {
+      await this.pool.lockBreak.between();
       signal?.throwIfAborted();
       await sequence.evaluateWithoutGeneratingNewTokens(rest.slice(0, batch));
       rest = rest.slice(batch);
     }
+    await this.pool.lockBreak.between();
     signal?.throwIfAborted();
     return rest;
   }
@@ -285,14 +301,24 @@ export class NodeLlamaCppRunner implements Runner {
   }
 
   private disposed = false;
+  /** Concurrent replies ask for their next tokens together, so that each step is one batch. */
+  private readonly barrier = new StepBarrier();
 
-  /** Frees context, saved caches, model and llama.cpp, in reverse order of creation; idempotent. */
+  /**
+   * Saves the chats' caches to disk (those in the RAM cache, then the idle sequences', least recently used
+   * first, so that the budget keeps the most recent), then frees context, RAM cache, model and llama.cpp, in
+   * reverse order of creation; idempotent.
+   */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     await this.embedder.dispose();
+    if (this.disk.enabled) {
+      await this.evicted.spillAll();
+      for (const sequence of this.pool.idleSequences.slice()) await this.disk.save(sequence);
+    }
     await this.context.dispose();
-    this.evicted.dispose();
+    await this.evicted.dispose();
     await this.model.dispose();
     await this.llama.dispose();
   }

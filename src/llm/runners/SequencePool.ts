@@ -1,7 +1,15 @@
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 import { settings } from "../../config/settings.js";
 import { DomainError } from "../../errors/DomainError.js";
+import { ContextLockBreak } from "./ContextLockBreak.js";
+import type { DiskStateStore } from "./DiskStateStore.js";
 import type { EvictedStateCache } from "./EvictedStateCache.js";
+
+/** Where recycled sequences' caches are kept: RAM first, then disk (which also keeps them across restarts). */
+export interface StateCaches {
+  ram?: EvictedStateCache | undefined;
+  disk?: DiskStateStore | undefined;
+}
 
 interface Choice {
   sequence: LlamaContextSequence;
@@ -24,7 +32,7 @@ export class SequencePool {
     context: LlamaContext,
     private readonly size: number,
     private readonly maxQueue: number,
-    private readonly evicted?: EvictedStateCache,
+    private readonly caches: StateCaches = {},
   ) {
     for (let i = 0; i < size; i++) this.idle.push(context.getSequence());
   }
@@ -38,26 +46,47 @@ export class SequencePool {
     return this.size + this.maxQueue;
   }
 
-  async acquire(tokens: readonly Token[], signal?: AbortSignal): Promise<LlamaContextSequence> {
+  /** Generations wait here between tokens and prompt batches while a sequence is being recycled. */
+  readonly lockBreak = new ContextLockBreak();
+
+  /**
+   * A sequence for the prompt, holding its longest cached prefix (`reused` tokens) and nothing after it. The
+   * work that needs the context's lock (saving, loading, erasing) runs in a lock break, so that it does not
+   * wait for other sequences' replies to end.
+   */
+  async acquire(tokens: readonly Token[], signal?: AbortSignal): Promise<{ sequence: LlamaContextSequence; reused: number }> {
     signal?.throwIfAborted();
     const choice = this.idle.length > 0 && this.waiters.length === 0 ? this.take(tokens) : await this.wait(tokens, signal);
     try {
-      await this.prepare(choice, tokens);
+      const reused = await this.lockBreak.run(async () => {
+        await this.prepare(choice, tokens);
+        return keepCachedPrefix(choice.sequence, tokens);
+      });
+      return { sequence: choice.sequence, reused };
     } catch (error) {
       this.release(choice.sequence);
       throw error;
     }
-    return choice.sequence;
+  }
+
+  /** Idle sequences, least recently used first (their caches are saved to disk on shutdown). */
+  get idleSequences(): readonly LlamaContextSequence[] {
+    return this.idle;
   }
 
   /**
-   * Before a sequence's cache is overwritten, keeps it in the evicted-state cache; then loads a saved cache that
-   * the prompt continues further than the sequence's own.
+   * Before a sequence's cache is overwritten, keeps it in the RAM cache (or on disk without one); then loads a
+   * saved cache that the prompt continues further than the sequence's own, from RAM, else from disk.
    */
   private async prepare({ sequence, shared }: Choice, tokens: readonly Token[]): Promise<void> {
-    if (this.evicted?.enabled !== true) return;
-    await this.evicted.save(sequence, shared);
-    await this.evicted.restoreBest(sequence, tokens, shared);
+    const { ram, disk } = this.caches;
+    if (ram?.enabled === true) await ram.save(sequence, shared);
+    else await disk?.save(sequence, shared);
+    let have = shared;
+    if (ram?.enabled === true && (await ram.restoreBest(sequence, tokens, shared))) {
+      have = sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex;
+    }
+    await disk?.restoreBest(sequence, tokens, have);
   }
 
   private wait(tokens: readonly Token[], signal: AbortSignal | undefined): Promise<Choice> {
@@ -106,4 +135,16 @@ export class SequencePool {
     if (sequence === undefined) throw new Error("SequencePool.take called with no idle sequence");
     return { sequence, shared: best.shared };
   }
+}
+
+/**
+ * Keeps the cached prefix the prompt shares with the sequence and erases the rest; returns its length. At least
+ * the last prompt token is evaluated again, since its logits are what the first reply token is sampled from.
+ */
+async function keepCachedPrefix(sequence: LlamaContextSequence, tokens: readonly Token[]): Promise<number> {
+  const reused = Math.min(sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex, tokens.length - 1);
+  if (sequence.nextTokenIndex > reused) {
+    await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+  }
+  return reused;
 }
