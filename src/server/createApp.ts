@@ -6,13 +6,11 @@ import { ChatService } from "../chat/ChatService.js";
 import type { ModelHost } from "../chat/ModelHost.js";
 import type { Config } from "../config/loadConfig.js";
 import type { Metrics } from "../observability/Metrics.js";
-import { InProcessChatLock } from "../sessions/InProcessChatLock.js";
 import type { SessionStore } from "../sessions/SessionStore.js";
 import type { ApiKeys } from "./auth/ApiKeys.js";
 import { AuthFailureLimiter } from "./limits/AuthFailureLimiter.js";
 import { chatRateLimit } from "./limits/chatRateLimit.js";
-import { MemoryWindowCounter } from "./limits/MemoryWindowCounter.js";
-import type { SharedState } from "./openSharedState.js";
+import { localParts, type SharedState } from "./openSharedState.js";
 import { errorHandler } from "./middleware/errorHandler.js";
 import { requestLog } from "./middleware/requestLog.js";
 import { jsonBody } from "./middleware/jsonBody.js";
@@ -48,14 +46,11 @@ export interface App {
   drain(graceMs: number): Promise<void>;
 }
 
-/** Rate-limit entries kept at most: one per client IP and limit, about 200 bytes each. */
-const MAX_LIMIT_ENTRIES = 100_000;
-
 /** The composition root for HTTP: builds the Koa app from its parts and never listens. */
 export function createApp(deps: AppDeps): App {
   const { config, host, store, keys, metrics, logger } = deps;
   const koa = new Koa({ proxy: config.trustProxy });
-  const shared = deps.shared ?? { lock: new InProcessChatLock(), counter: new MemoryWindowCounter(60 * 60, MAX_LIMIT_ENTRIES), health: async () => ({}) };
+  const shared = deps.shared ?? localParts();
   const chats = new ChatService({ config, host, store, lock: shared.lock, metrics, logger });
   const { counter } = shared;
   const rateLimit = chatRateLimit({ perHour: config.chatsPerHour, counter, metrics });

@@ -26,16 +26,15 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
+/** Locks and counts of one process: what createApp uses unless it is given shared ones. */
+export function localParts(): Pick<SharedState, "lock" | "counter" | "health"> {
+  return { lock: new InProcessChatLock(), counter: new MemoryWindowCounter(HOUR_S, MAX_LIMIT_ENTRIES), health: async () => ({}) };
+}
+
 /** The in-process parts: a SQLite file in the data dir, a ChatMutex, counts in memory. */
 export async function openLocalState(config: Config): Promise<SharedState> {
   const store = await KeyvSessionStore.open(config.dataDir);
-  return {
-    store,
-    lock: new InProcessChatLock(),
-    counter: new MemoryWindowCounter(HOUR_S, MAX_LIMIT_ENTRIES),
-    health: async () => ({}),
-    close: () => store.close(),
-  };
+  return { store, ...localParts(), close: () => store.close() };
 }
 
 /** REDIS_URL set: sessions, per-chat leases and rate limits in one Redis; unset: openLocalState. */

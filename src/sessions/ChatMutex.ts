@@ -6,7 +6,7 @@
 export class ChatMutex {
   private readonly tails = new Map<string, { tail: Promise<void>; users: number }>();
 
-  /** Number of requests holding or waiting for the chat's lock. */
+  /** Number of requests holding or waiting for the chat's lock (a waiter that gave up no longer counts). */
   users(chatId: string): number {
     return this.tails.get(chatId)?.users ?? 0;
   }
@@ -21,10 +21,13 @@ export class ChatMutex {
     entry.users += 1;
     this.tails.set(chatId, entry);
 
-    const done = () => {
-      release();
+    const leave = () => {
       entry.users -= 1;
       if (entry.users === 0 && this.tails.get(chatId) === entry) this.tails.delete(chatId);
+    };
+    const done = () => {
+      release();
+      leave();
     };
 
     if (signal === undefined) {
@@ -34,8 +37,10 @@ export class ChatMutex {
     try {
       await raceAbort(previous, signal);
     } catch (error) {
-      // Still queued behind `previous`: pass the lock straight through when our turn comes.
-      void previous.then(done);
+      // A waiter that gave up stops counting at once; still queued behind `previous`, it passes the lock
+      // straight through when its turn comes.
+      leave();
+      void previous.then(release);
       throw error;
     }
     return onceOnly(done);

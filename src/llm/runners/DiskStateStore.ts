@@ -41,6 +41,8 @@ export class DiskStateStore {
   /** Least recently saved first. */
   private entries: Entry[] = [];
   private bytes = 0;
+  /** States written whose checksum and sidecar are still being made. */
+  private readonly finishing = new Set<Promise<void>>();
 
   private constructor(private readonly options: DiskStateStoreOptions) {}
 
@@ -60,7 +62,10 @@ export class DiskStateStore {
     return this.entries.length;
   }
 
-  /** Saves a sequence's cache, unless what it holds past `keep` is too little or already saved. */
+  /**
+   * Saves a sequence's cache, unless what it holds past `keep` is too little or already saved. Resolves once
+   * the state is written (all that needs the context); its checksum and sidecar follow (`settled`).
+   */
   async save(sequence: LlamaContextSequence, keep = 0): Promise<void> {
     if (!this.enabled || sequence.nextTokenIndex - keep < MIN_USEFUL_TOKENS) return;
     const tokens = sequence.contextTokens.slice();
@@ -71,6 +76,11 @@ export class DiskStateStore {
   async adopt(file: string, tokens: readonly Token[]): Promise<void> {
     if (!this.enabled) return;
     await this.commit(tokens.slice(), (target) => fs.copyFile(file, target));
+  }
+
+  /** Waits until every state written so far has its checksum and sidecar (shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all(this.finishing);
   }
 
   /**
@@ -104,15 +114,34 @@ export class DiskStateStore {
     }
   }
 
+  /**
+   * Writes the state (awaited: a sequence's save needs the context's lock), then finishes it in the background:
+   * hashing tens of megabytes inside a lock break would pause every other reply for as long.
+   */
   private async commit(tokens: Token[], write: (file: string) => Promise<unknown>): Promise<void> {
     // A state that another one already holds (or extends) adds nothing.
     if (this.entries.some((entry) => entry.tokens.length >= tokens.length && startsWith(entry.tokens, tokens))) return;
     const id = `${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`;
     const kv = this.file(id, KV);
+    try {
+      await write(kv + PARTIAL);
+    } catch {
+      // Out of space or a backend that cannot save: the chat is simply evaluated again when it comes back.
+      await fs.rm(kv + PARTIAL, { force: true });
+      return;
+    }
+    const finishing: Promise<void> = this.finish(id, tokens)
+      .catch(() => undefined)
+      .finally(() => this.finishing.delete(finishing));
+    this.finishing.add(finishing);
+  }
+
+  /** Checksum, rename, sidecar last; then the states this one makes redundant and the budget. */
+  private async finish(id: string, tokens: Token[]): Promise<void> {
+    const kv = this.file(id, KV);
     const sidecar = this.file(id, SIDECAR);
     let entry: Entry;
     try {
-      await write(kv + PARTIAL);
       const { sha256, bytes } = await hashFile(kv + PARTIAL);
       await fs.rename(kv + PARTIAL, kv);
       const content: StateSidecar = { version: 1, fingerprint: this.options.fingerprint, tokens, sha256, bytes };

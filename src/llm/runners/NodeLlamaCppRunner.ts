@@ -316,6 +316,7 @@ export class NodeLlamaCppRunner implements Runner {
     if (this.disk.enabled) {
       await this.evicted.spillAll();
       for (const sequence of this.pool.idleSequences.slice()) await this.disk.save(sequence);
+      await this.disk.settled();
     }
     await this.context.dispose();
     await this.evicted.dispose();
