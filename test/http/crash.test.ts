@@ -6,8 +6,9 @@ import { describe, expect, it } from "vitest";
 import { KeyvSessionStore } from "../../src/sessions/KeyvSessionStore.js";
 import { TEST_MODEL_PATH } from "../support/paths.js";
 import { until } from "../support/requests.js";
-import { spawnServer, waitUntilReady, type SpawnedServer } from "../support/spawnServer.js";
+import { spawnServer, waitUntilReady } from "../support/spawnServer.js";
 import { TEST_KEY } from "../support/startTestServer.js";
+import { streamTurn } from "../support/streamTurn.js";
 
 const headers = { "X-API-Key": TEST_KEY, "Content-Type": "application/json" };
 
@@ -20,37 +21,6 @@ const envFor = (dataDir: string, extra: Record<string, string> = {}) => ({
   RATE_LIMIT_CHATS_PER_HOUR: "1000",
   ...extra,
 });
-
-/** A /v1 streaming turn on a stored chat, read as it comes: what the client has so far, and how it ended. */
-function streamTurn(server: SpawnedServer, chatId: string, maxTokens: number) {
-  const state = { text: "", events: 0, end: undefined as "done" | "cut" | undefined };
-  const finished = (async () => {
-    try {
-      const response = await fetch(`${server.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { ...headers, "X-Chat-Id": chatId },
-        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: `go on, ${chatId}` }], stream: true, ignore_eos: true, max_tokens: maxTokens }),
-      });
-      const decoder = new TextDecoder();
-      let buffered = "";
-      for await (const bytes of response.body!) {
-        buffered += decoder.decode(bytes as Uint8Array, { stream: true });
-        let boundary: number;
-        while ((boundary = buffered.indexOf("\n\n")) !== -1) {
-          const event = buffered.slice(0, boundary).replace(/^data: /, "");
-          buffered = buffered.slice(boundary + 2);
-          if (event === "[DONE]") state.end = "done";
-          else state.text += (JSON.parse(event) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? "";
-          state.events += 1;
-        }
-      }
-      state.end ??= "cut";
-    } catch {
-      state.end = "cut";
-    }
-  })();
-  return { state, finished };
-}
 
 async function readStore(dataDir: string) {
   const store = await KeyvSessionStore.open(dataDir);
@@ -73,7 +43,7 @@ describe("kill -9 in the middle of 4 streams", () => {
       expect(response.status).toBe(200);
       await response.text();
     }
-    const streams = CHATS.map((chatId) => streamTurn(first, chatId, 4000));
+    const streams = CHATS.map((chatId) => streamTurn(first.url, chatId, 4000, { ignoreEos: true }));
     // Each reply is under way and saved once at least (the store is read while the server writes it).
     const watcher = await readStore(dataDir);
     await until(async () => {
@@ -125,7 +95,7 @@ describe("SIGTERM while 4 streams run", () => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "llama-api-sigterm-"));
       const server = await spawnServer(envFor(dataDir, { SHUTDOWN_GRACE_S: "1" }));
       await waitUntilReady(server.url);
-      const streams = CHATS.map((chatId) => streamTurn(server, chatId, maxTokens));
+      const streams = CHATS.map((chatId) => streamTurn(server.url, chatId, maxTokens, { ignoreEos: true }));
       await until(() => streams.every((stream) => stream.state.events > 1 || stream.state.end !== undefined));
       expect(await server.stop("SIGTERM")).toBe(0);
       await Promise.all(streams.map((stream) => stream.finished));

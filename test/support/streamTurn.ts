@@ -1,11 +1,11 @@
 import { HEADERS } from "./replicas.js";
 
 /**
- * A streaming /v1 turn on a stored chat, read as it comes: the text so far, whether a first chunk came, and
- * how the stream ended ("done": its [DONE] event; "cut": a truncated transfer).
+ * A streaming /v1 turn on a stored chat, read as it comes: the text so far, the events and whether a first
+ * chunk came, and how the stream ended ("done": its [DONE] event; "cut": a truncated transfer).
  */
-export function streamTurn(url: string, chatId: string, maxTokens: number) {
-  const state = { text: "", firstChunk: false, end: undefined as "done" | "cut" | undefined, servedBy: "" };
+export function streamTurn(url: string, chatId: string, maxTokens: number, { ignoreEos = false } = {}) {
+  const state = { text: "", events: 0, firstChunk: false, end: undefined as "done" | "cut" | undefined, servedBy: "" };
   let onFirst!: () => void;
   const first = new Promise<void>((resolve) => (onFirst = resolve));
   const finished = (async () => {
@@ -13,12 +13,13 @@ export function streamTurn(url: string, chatId: string, maxTokens: number) {
       const response = await fetch(`${url}/v1/chat/completions`, {
         method: "POST",
         headers: { ...HEADERS, "X-Chat-Id": chatId },
-        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: `go on, ${chatId}` }], stream: true, max_tokens: maxTokens }),
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: `go on, ${chatId}` }], stream: true, max_tokens: maxTokens, ...(ignoreEos ? { ignore_eos: true } : {}) }),
       });
       state.servedBy = response.headers.get("X-Served-By") ?? "";
       for await (const event of sseEvents(response.body!)) {
         if (event === "[DONE]") state.end = "done";
         else state.text += (JSON.parse(event) as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content ?? "";
+        state.events += 1;
         state.firstChunk = true;
         onFirst();
       }
