@@ -26,6 +26,7 @@ interface Choice {
 export class SequencePool {
   /** Idle sequences, least recently used first. */
   private readonly idle: LlamaContextSequence[] = [];
+  private readonly ids = new Map<LlamaContextSequence, number>();
   private readonly waiters: Array<{ tokens: readonly Token[]; grant: (choice: Choice) => void }> = [];
 
   constructor(
@@ -34,7 +35,12 @@ export class SequencePool {
     private readonly maxQueue: number,
     private readonly caches: StateCaches = {},
   ) {
-    for (let i = 0; i < size; i++) this.idle.push(context.getSequence());
+    // A new context hands out llama.cpp's sequence ids in order: 0, 1, 2, …
+    for (let id = 0; id < size; id++) {
+      const sequence = context.getSequence();
+      this.ids.set(sequence, id);
+      this.idle.push(sequence);
+    }
   }
 
   get waiting(): number {
@@ -121,16 +127,25 @@ export class SequencePool {
 
   /**
    * A sequence whose cache the prompt mostly continues (at least half of it shared; an empty one counts) is
-   * preferred over recycling another chat's cache for a few shared tokens (e.g. a common system prompt).
+   * preferred over recycling another chat's cache for a few shared tokens (e.g. a common system prompt). Among
+   * those that share about as much (within `TIED_TOKENS`), the one that keeps the busy sequences' ids in the
+   * fewest runs: llama.cpp decodes one run of consecutive ids per pass, so replies on sequences 0 and 2 cost
+   * two passes per step where 0 and 1 cost one (`passes`). Then the least recently used.
    */
   private take(tokens: readonly Token[]): Choice {
     const scored = this.idle.map((sequence, index) => {
       const shared = sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex;
-      return { index, shared, continues: shared * 2 >= sequence.nextTokenIndex };
+      return { index, shared, continues: shared * 2 >= sequence.nextTokenIndex, id: this.ids.get(sequence) ?? 0 };
     });
     const candidates = scored.some((entry) => entry.continues) ? scored.filter((entry) => entry.continues) : scored;
-    // Strictly greater: on a tie the earlier (less recently used) sequence wins.
-    const best = candidates.reduce((a, b) => (b.shared > a.shared ? b : a));
+    const most = Math.max(...candidates.map((entry) => entry.shared));
+    const idle = new Set(scored.map((entry) => entry.id));
+    const busy = [...this.ids.values()].filter((id) => !idle.has(id));
+    // Strictly fewer: on a tie the earlier (less recently used) sequence wins.
+    const best = candidates
+      .filter((entry) => most - entry.shared <= TIED_TOKENS)
+      .map((entry) => ({ ...entry, passes: passes([...busy, entry.id]) }))
+      .reduce((a, b) => (b.passes < a.passes ? b : a));
     const [sequence] = this.idle.splice(best.index, 1);
     if (sequence === undefined) throw new Error("SequencePool.take called with no idle sequence");
     return { sequence, shared: best.shared };
@@ -141,6 +156,19 @@ export class SequencePool {
  * Keeps the cached prefix the prompt shares with the sequence and erases the rest; returns its length. At least
  * the last prompt token is evaluated again, since its logits are what the first reply token is sampled from.
  */
+/**
+ * A prompt this much shorter in common with one cache than with another still counts as a tie (a template's
+ * opening tokens, words in common by chance): evaluating 32 tokens again costs less than a second pass for
+ * each of the reply's tokens.
+ */
+const TIED_TOKENS = 32;
+
+/** Decoding passes a step of replies on these sequence ids takes: one per run of consecutive ids. */
+export function passes(ids: readonly number[]): number {
+  const sorted = [...new Set(ids)].sort((a, b) => a - b);
+  return sorted.filter((id, index) => index === 0 || id !== sorted[index - 1]! + 1).length;
+}
+
 async function keepCachedPrefix(sequence: LlamaContextSequence, tokens: readonly Token[]): Promise<number> {
   const reused = Math.min(sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex, tokens.length - 1);
   if (sequence.nextTokenIndex > reused) {

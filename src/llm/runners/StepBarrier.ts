@@ -17,10 +17,9 @@ export interface StepMember {
  * Keeps concurrent replies in one batch per token. node-llama-cpp's batch loop decodes whatever is queued when
  * a batch ends, and each reply queues its next token only once its last one has been handled in JavaScript:
  * replies that got out of step (one started while another was decoding) stay out of step, one batch each per
- * token (2.02 batches per step at 2 replies, 1.32 at 4: `scripts/batch-probe.ts`). Where decoding is bound by
- * memory (native and GPU builds, larger models) a batch of one costs nearly what a batch of four does; on the
- * prebuilt CPU build with the 150M test model it grows nearly linearly (about 30, 56, 78-91 ms for 1, 2, 4), so
- * there the gain measured 5-25 % at 4 replies. Its
+ * token (2.02 batches per step at 2 replies, 1.32 at 4: `scripts/batch-probe.ts`), while a batch of four costs
+ * little more than a batch of one (about 31, 37, 44 ms for 1, 2, 4 on the bench model at 1 thread, once the
+ * batch is in sequence id order: patches/README.md). Its
  * `dispatchSchedule` option cannot help: the loop does not consult it while it runs. Here a reply that has its
  * token waits until every other has its own (those still decoding arrive within the batch) and they ask
  * together; a reply that is only being handled, for instance one whose client reads slowly, is waited for
