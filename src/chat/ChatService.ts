@@ -87,8 +87,11 @@ export class ChatService {
       const lease = await lock.acquire(lockName(key), lifetime.signal).finally(() => metrics.chatLockWaiting.dec());
       held.add(() => lease.release());
       const { fence } = lease;
+      // Taken off again when the turn ends: an in-process lease's signal is one that lives as long as the server.
+      const onLost = () => leaseLost.abort();
       if (lease.lost.aborted) leaseLost.abort();
-      else lease.lost.addEventListener("abort", () => leaseLost.abort(), { once: true });
+      else lease.lost.addEventListener("abort", onLost, { once: true });
+      held.add(() => lease.lost.removeEventListener("abort", onLost));
       held.add(this.gate.enter());
       const maxTokens = request.maxTokens ?? config.maxTokens;
       const { built, index, meta } = await this.plan(runner, key, request.message, maxTokens, request.systemPrompt);

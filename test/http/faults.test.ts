@@ -1,5 +1,7 @@
+import { getEventListeners } from "node:events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeLlamaCppRunner } from "../../src/llm/runners/NodeLlamaCppRunner.js";
+import { InProcessChatLock } from "../../src/sessions/InProcessChatLock.js";
 import { GatedRunner } from "../support/GatedRunner.js";
 import { postChat as chat, turnsOf, until } from "../support/requests.js";
 import { loadTestRunner, startTestServer, type TestServer } from "../support/startTestServer.js";
@@ -103,6 +105,25 @@ describe("every way a request ends releases what it holds, exactly once", () => 
       }
       for (let chat = 0; chat < 4; chat++) await expectReleased(server, `impatient_${chat}`);
       await server.drain(0);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("turns leave nothing behind on what outlives them", () => {
+  it("the in-process lock's lease signal, which lives as long as the server, holds no listener after 12 turns", async () => {
+    const server = await startTestServer({ runner });
+    try {
+      for (let turn = 0; turn < 12; turn++) {
+        const response = await chat(server, { message: `turn ${turn}`, chat_id: `listeners_${turn % 3}`, max_tokens: 2 });
+        expect(response.status).toBe(200);
+        await response.text();
+      }
+      // Every in-process lease carries the same never-aborting signal: a listener left per turn would pile up.
+      const lease = await new InProcessChatLock().acquire("probe");
+      expect(getEventListeners(lease.lost, "abort")).toHaveLength(0);
+      lease.release();
     } finally {
       await server.close();
     }

@@ -5,7 +5,8 @@ import path from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { readStateSidecar, type StateSidecar } from "./StateSidecar.js";
 import { MIN_USEFUL_TOKENS } from "./EvictedStateCache.js";
-import { longestSharedPrefix, startsWith } from "./tokenPrefix.js";
+import { SavedStates } from "./SavedStates.js";
+import { startsWith } from "./tokenPrefix.js";
 
 export interface DiskStateStoreOptions {
   /** Where the state files live (`<data dir>/kv-cache`); created when missing. */
@@ -38,9 +39,7 @@ const PARTIAL = ".tmp";
  * other file is removed with a warning, never loaded.
  */
 export class DiskStateStore {
-  /** Least recently saved first. */
-  private entries: Entry[] = [];
-  private bytes = 0;
+  private readonly entries = new SavedStates<Entry>();
   /** States written whose checksum and sidecar are still being made. */
   private readonly finishing = new Set<Promise<void>>();
 
@@ -59,7 +58,7 @@ export class DiskStateStore {
 
   /** States held, least recently saved first (tests and the shutdown log). */
   get size(): number {
-    return this.entries.length;
+    return this.entries.size;
   }
 
   /**
@@ -90,7 +89,7 @@ export class DiskStateStore {
    */
   async restoreBest(sequence: LlamaContextSequence, tokens: readonly Token[], alreadyShared: number): Promise<boolean> {
     if (!this.enabled) return false;
-    const best = longestSharedPrefix(this.entries, tokens, alreadyShared + MIN_USEFUL_TOKENS - 1);
+    const best = this.entries.best(tokens, alreadyShared + MIN_USEFUL_TOKENS - 1);
     if (best === undefined) return false;
     const file = this.file(best.id, KV);
     try {
@@ -120,7 +119,7 @@ export class DiskStateStore {
    */
   private async commit(tokens: Token[], write: (file: string) => Promise<unknown>): Promise<void> {
     // A state that another one already holds (or extends) adds nothing.
-    if (this.entries.some((entry) => entry.tokens.length >= tokens.length && startsWith(entry.tokens, tokens))) return;
+    if (this.entries.holds(tokens)) return;
     const id = `${Date.now().toString(36)}-${randomBytes(6).toString("hex")}`;
     const kv = this.file(id, KV);
     try {
@@ -153,13 +152,7 @@ export class DiskStateStore {
       await Promise.all([kv + PARTIAL, kv, sidecar + PARTIAL].map((file) => fs.rm(file, { force: true })));
       return;
     }
-    this.entries.push(entry);
-    this.bytes += entry.bytes;
-    // Older states that this one extends are now redundant.
-    for (const older of this.entries.slice(0, -1)) {
-      if (older.tokens.length < tokens.length && startsWith(tokens, older.tokens)) await this.remove(older);
-    }
-    await this.evictOverBudget();
+    await this.keep([entry]);
   }
 
   private async scan(): Promise<void> {
@@ -182,21 +175,18 @@ export class DiskStateStore {
       }
       found.push({ id, tokens: read.sidecar.tokens as Token[], bytes: read.sidecar.bytes, sha256: read.sidecar.sha256, savedAt: read.savedAt });
     }
-    this.entries = found.sort((a, b) => a.savedAt - b.savedAt).map(({ savedAt: _, ...entry }) => entry);
-    this.bytes = this.entries.reduce((sum, entry) => sum + entry.bytes, 0);
-    await this.evictOverBudget();
+    await this.keep(found.sort((a, b) => a.savedAt - b.savedAt).map(({ savedAt: _, ...entry }) => entry));
   }
 
-  private async evictOverBudget(): Promise<void> {
-    while (this.bytes > this.options.budgetBytes && this.entries.length > 0) await this.remove(this.entries[0]!);
+  /** Adds states, newest last; removes the files of those they make redundant and of the oldest past the budget. */
+  private async keep(added: readonly Entry[]): Promise<void> {
+    const out = added.flatMap((entry) => this.entries.add(entry));
+    out.push(...this.entries.overBudget(this.options.budgetBytes));
+    for (const entry of out) await this.removeFiles(entry.id);
   }
 
   private async remove(entry: Entry): Promise<void> {
-    const index = this.entries.indexOf(entry);
-    if (index === -1) return;
-    this.entries.splice(index, 1);
-    this.bytes -= entry.bytes;
-    await this.removeFiles(entry.id);
+    if (this.entries.take(entry)) await this.removeFiles(entry.id);
   }
 
   /** The sidecar first: a state without one is never read, even if removing the state itself fails. */

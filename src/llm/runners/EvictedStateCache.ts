@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { removeStaleStateDirs, stateDirPrefix } from "./removeStaleStateDirs.js";
-import { longestSharedPrefix, startsWith } from "./tokenPrefix.js";
+import { SavedStates } from "./SavedStates.js";
 
-interface SavedState {
+interface RamState {
   file: string;
   tokens: Token[];
   bytes: number;
@@ -25,9 +25,7 @@ export type SpillState = (file: string, tokens: readonly Token[]) => Promise<voi
  * A state dropped for room is handed to `spill` first (the disk store), and so is every state on `spillAll()`.
  */
 export class EvictedStateCache {
-  /** Least recently used first. */
-  private readonly states: SavedState[] = [];
-  private bytes = 0;
+  private readonly states = new SavedStates<RamState>();
   private readonly dir: string;
   private counter = 0;
 
@@ -62,7 +60,7 @@ export class EvictedStateCache {
     if (!this.enabled || sequence.nextTokenIndex - keep < MIN_USEFUL_TOKENS) return;
     const tokens = sequence.contextTokens.slice();
     // A cache that another saved one already holds (or extends) adds nothing.
-    if (this.states.some((state) => state.tokens.length >= tokens.length && startsWith(state.tokens, tokens))) return;
+    if (this.states.holds(tokens)) return;
     const file = path.join(this.dir, `${this.counter++}.kv`);
     let fileSize: number;
     try {
@@ -72,13 +70,8 @@ export class EvictedStateCache {
       fs.rmSync(file, { force: true });
       return;
     }
-    this.states.push({ file, tokens, bytes: fileSize });
-    this.bytes += fileSize;
-    // Older states that this one extends are now redundant.
-    for (const state of this.states.slice(0, -1)) {
-      if (state.tokens.length < tokens.length && startsWith(tokens, state.tokens)) this.drop(state);
-    }
-    while (this.bytes > this.budgetBytes && this.states.length > 0) this.evict(this.states[0]!);
+    for (const redundant of this.states.add({ file, tokens, bytes: fileSize })) fs.rmSync(redundant.file, { force: true });
+    for (const oldest of this.states.overBudget(this.budgetBytes)) this.spillOut(oldest);
   }
 
   /**
@@ -86,17 +79,20 @@ export class EvictedStateCache {
    * least `MIN_USEFUL_TOKENS` more than the sequence already does. Returns whether it did.
    */
   async restoreBest(sequence: LlamaContextSequence, tokens: readonly Token[], alreadyShared: number): Promise<boolean> {
-    const best = longestSharedPrefix(this.states, tokens, alreadyShared + MIN_USEFUL_TOKENS - 1);
+    const best = this.states.best(tokens, alreadyShared + MIN_USEFUL_TOKENS - 1);
     if (best === undefined) return false;
     await sequence.loadStateFromFile(best.file, { acceptRisk: true });
     // Resident again: saved anew (with whatever it gains) when its sequence is next recycled.
-    this.drop(best);
+    if (this.states.take(best)) fs.rmSync(best.file, { force: true });
     return true;
   }
 
   /** Hands every state to `spill`, least recently used first (shutdown), and waits until they are written. */
   async spillAll(): Promise<void> {
-    for (const state of this.states.slice()) this.evict(state);
+    for (const state of [...this.states.all]) {
+      this.states.take(state);
+      this.spillOut(state);
+    }
     await Promise.all(this.spilling);
   }
 
@@ -105,14 +101,10 @@ export class EvictedStateCache {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Drops a state for room: to `spill` first, in the background, so that the request that needs the room does not wait for a disk. */
-  private evict(state: SavedState): void {
+  /** A state taken out for room goes to `spill` first, in the background, so that the request that needs the room does not wait for a disk. */
+  private spillOut(state: RamState): void {
     const spill = this.spill;
-    if (spill === undefined) return this.drop(state);
-    const index = this.states.indexOf(state);
-    if (index === -1) return;
-    this.states.splice(index, 1);
-    this.bytes -= state.bytes;
+    if (spill === undefined) return fs.rmSync(state.file, { force: true });
     const done = spill(state.file, state.tokens)
       .catch(() => undefined)
       .finally(() => {
@@ -120,13 +112,5 @@ export class EvictedStateCache {
         this.spilling.delete(done);
       });
     this.spilling.add(done);
-  }
-
-  private drop(state: SavedState): void {
-    const index = this.states.indexOf(state);
-    if (index === -1) return;
-    this.states.splice(index, 1);
-    this.bytes -= state.bytes;
-    fs.rmSync(state.file, { force: true });
   }
 }
