@@ -76,6 +76,18 @@ describe("SequencePool: which sequence a request gets", () => {
     expect(returning.reused).toBe(42);
   });
 
+  it("gives a short chat's follow-up its own cache over an empty sequence (fewer shared tokens than the tie)", async () => {
+    const sequences = [0, 1, 2, 3].map((id) => new CachedSequence(id, []));
+    let next = 0;
+    const pool = new SequencePool({ getSequence: () => sequences[next++] } as unknown as LlamaContext, 4, 8);
+    const first = await use(pool, [1, 2, 3, 4, 5, 6] as Token[]);
+    pool.release(first.sequence);
+    // Idle, least recently used first: the three empty ones, then the chat's own, sharing 6 tokens.
+    const followUp = await use(pool, [1, 2, 3, 4, 5, 6, 7, 8] as Token[]);
+    expect(idOf(followUp.sequence)).toBe(idOf(first.sequence));
+    expect(followUp.reused).toBe(6);
+  });
+
   it("keeps a much longer shared prefix (a long common system prompt) rather than the ids together", async () => {
     const { pool, sequences } = poolOfOldChats();
     sequences[3]!.tokens = [1, 2, ...Array.from({ length: 98 }, (_, i) => 7000 + i)] as Token[];

@@ -126,36 +126,39 @@ export class SequencePool {
   }
 
   /**
-   * A sequence whose cache the prompt mostly continues (at least half of it shared; an empty one counts) is
-   * preferred over recycling another chat's cache for a few shared tokens (e.g. a common system prompt). Among
-   * those that share about as much (within `TIED_TOKENS`), the one that keeps the busy sequences' ids in the
-   * fewest runs: llama.cpp decodes one run of consecutive ids per pass, so replies on sequences 0 and 2 cost
-   * two passes per step where 0 and 1 cost one (`passes`). Then the least recently used.
+   * A sequence whose cache the prompt mostly continues (at least half of it shared: a chat's own, for a
+   * follow-up) is taken, the one sharing most. Otherwise a new chat: an empty sequence is preferred over
+   * recycling another chat's cache for a few shared tokens (e.g. a common system prompt), and among those that
+   * share about as much (within `TIED_TOKENS`), the one that keeps the busy sequences' ids in the fewest runs:
+   * llama.cpp decodes one run of consecutive ids per pass, so replies on sequences 0 and 2 cost two passes per
+   * step where 0 and 1 cost one (`passes`). Ties go to the least recently used.
    */
   private take(tokens: readonly Token[]): Choice {
     const scored = this.idle.map((sequence, index) => {
       const shared = sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex;
-      return { index, shared, continues: shared * 2 >= sequence.nextTokenIndex, id: this.ids.get(sequence) ?? 0 };
+      return { index, shared, continues: shared * 2 >= sequence.nextTokenIndex, empty: sequence.nextTokenIndex === 0, id: this.ids.get(sequence) ?? 0 };
     });
-    const candidates = scored.some((entry) => entry.continues) ? scored.filter((entry) => entry.continues) : scored;
-    const most = Math.max(...candidates.map((entry) => entry.shared));
-    const idle = new Set(scored.map((entry) => entry.id));
-    const busy = [...this.ids.values()].filter((id) => !idle.has(id));
-    // Strictly fewer: on a tie the earlier (less recently used) sequence wins.
-    const best = candidates
-      .filter((entry) => most - entry.shared <= TIED_TOKENS)
-      .map((entry) => ({ ...entry, passes: passes([...busy, entry.id]) }))
-      .reduce((a, b) => (b.passes < a.passes ? b : a));
+    // Strictly greater / fewer: on a tie the earlier (less recently used) sequence wins.
+    const continued = scored.filter((entry) => entry.continues && !entry.empty);
+    const best =
+      continued.length > 0 ? continued.reduce((a, b) => (b.shared > a.shared ? b : a)) : this.forNewChat(scored);
     const [sequence] = this.idle.splice(best.index, 1);
     if (sequence === undefined) throw new Error("SequencePool.take called with no idle sequence");
     return { sequence, shared: best.shared };
   }
+
+  private forNewChat<T extends { shared: number; empty: boolean; id: number }>(scored: readonly T[]): T {
+    const candidates = scored.some((entry) => entry.empty) ? scored.filter((entry) => entry.empty) : scored;
+    const most = Math.max(...candidates.map((entry) => entry.shared));
+    const idle = new Set(scored.map((entry) => entry.id));
+    const busy = [...this.ids.values()].filter((id) => !idle.has(id));
+    return candidates
+      .filter((entry) => most - entry.shared <= TIED_TOKENS)
+      .map((entry) => ({ entry, passes: passes([...busy, entry.id]) }))
+      .reduce((a, b) => (b.passes < a.passes ? b : a)).entry;
+  }
 }
 
-/**
- * Keeps the cached prefix the prompt shares with the sequence and erases the rest; returns its length. At least
- * the last prompt token is evaluated again, since its logits are what the first reply token is sampled from.
- */
 /**
  * A prompt this much shorter in common with one cache than with another still counts as a tie (a template's
  * opening tokens, words in common by chance): evaluating 32 tokens again costs less than a second pass for
@@ -169,6 +172,10 @@ export function passes(ids: readonly number[]): number {
   return sorted.filter((id, index) => index === 0 || id !== sorted[index - 1]! + 1).length;
 }
 
+/**
+ * Keeps the cached prefix the prompt shares with the sequence and erases the rest; returns its length. At least
+ * the last prompt token is evaluated again, since its logits are what the first reply token is sampled from.
+ */
 async function keepCachedPrefix(sequence: LlamaContextSequence, tokens: readonly Token[]): Promise<number> {
   const reused = Math.min(sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex, tokens.length - 1);
   if (sequence.nextTokenIndex > reused) {
