@@ -1,5 +1,6 @@
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
+import type { DiskStateStore } from "../../src/llm/runners/DiskStateStore.js";
 import { passes, SequencePool } from "../../src/llm/runners/SequencePool.js";
 
 /** A sequence holding `tokens` in its cache: what the pool looks at when it chooses one. */
@@ -101,5 +102,27 @@ describe("SequencePool: which sequence a request gets", () => {
     const far = await use(pool, [...sequences[3]!.tokens.slice(0, 40), 9, 9] as Token[]);
     expect(idOf(far.sequence)).toBe(3);
     expect(far.reused).toBe(40);
+  });
+
+  it("checks a disk state's file before the lock break (replies go on meanwhile) and loads it inside", async () => {
+    const sequences = [0, 1, 2, 3].map((id) => new CachedSequence(id, []));
+    let next = 0;
+    let pool!: SequencePool;
+    /** Whether a generation asking for its next token now would have to wait for the lock break. */
+    const repliesPaused = async () => {
+      let passed = false;
+      void pool.lockBreak.between().then(() => (passed = true));
+      await new Promise((resolve) => setImmediate(resolve));
+      return !passed;
+    };
+    const seen: Record<string, boolean> = {};
+    const disk = {
+      save: async () => undefined,
+      verifiedBest: async () => ((seen["checking"] = await repliesPaused()), undefined),
+      restore: async () => ((seen["loading"] = await repliesPaused()), false),
+    };
+    pool = new SequencePool({ getSequence: () => sequences[next++] } as unknown as LlamaContext, 4, 8, { disk: disk as unknown as DiskStateStore });
+    await use(pool, newChat(1));
+    expect(seen).toEqual({ checking: false, loading: true });
   });
 });

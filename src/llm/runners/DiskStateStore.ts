@@ -6,7 +6,7 @@ import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { readStateSidecar, type StateSidecar } from "./StateSidecar.js";
 import { MIN_USEFUL_TOKENS } from "./EvictedStateCache.js";
 import { SavedStates } from "./SavedStates.js";
-import { startsWith } from "./tokenPrefix.js";
+import { sharedPrefix, startsWith } from "./tokenPrefix.js";
 
 export interface DiskStateStoreOptions {
   /** Where the state files live (`<data dir>/kv-cache`); created when missing. */
@@ -25,6 +25,9 @@ interface Entry {
   bytes: number;
   sha256: string;
 }
+
+/** A saved state whose file matched its checksum (`verifiedBest`), to be loaded by `restore`. */
+export type VerifiedState = Readonly<Entry>;
 
 const KV = ".kv";
 const SIDECAR = ".json";
@@ -83,23 +86,38 @@ export class DiskStateStore {
   }
 
   /**
-   * Loads the saved state that shares the longest prefix with `tokens`, when it shares at least
-   * `MIN_USEFUL_TOKENS` more than the sequence already does and its file is the one that was saved. The state
-   * leaves the disk either way: loaded, it is resident again; damaged, it is removed. Returns whether it loaded.
+   * The saved state worth loading for `tokens` (sharing at least `MIN_USEFUL_TOKENS` more than `alreadyShared`),
+   * its file checked against its checksum. Called before the lock break, so that hashing tens of megabytes does not
+   * pause every other reply: only `restore` needs the context. A damaged file is removed with a warning.
    */
-  async restoreBest(sequence: LlamaContextSequence, tokens: readonly Token[], alreadyShared: number): Promise<boolean> {
-    if (!this.enabled) return false;
+  async verifiedBest(tokens: readonly Token[], alreadyShared: number): Promise<VerifiedState | undefined> {
+    if (!this.enabled) return undefined;
     const best = this.entries.best(tokens, alreadyShared + MIN_USEFUL_TOKENS - 1);
-    if (best === undefined) return false;
+    if (best === undefined) return undefined;
     const file = this.file(best.id, KV);
     try {
       const { sha256, bytes } = await hashFile(file);
-      if (sha256 !== best.sha256 || bytes !== best.bytes) {
-        this.options.warn(`KV state ${path.basename(file)} does not match its checksum (corrupt or truncated): removed, not loaded`);
-        return false;
-      }
+      if (sha256 === best.sha256 && bytes === best.bytes) return best;
+      this.options.warn(`KV state ${path.basename(file)} does not match its checksum (corrupt or truncated): removed, not loaded`);
+    } catch (error) {
+      this.options.warn(`KV state ${path.basename(file)} could not be read (${(error as Error).message}): removed`);
+    }
+    await this.remove(best);
+    return undefined;
+  }
+
+  /**
+   * Loads a state `verifiedBest` found, unless another request took it meanwhile or the sequence now shares as
+   * much (from the RAM cache). Loaded or failed, it leaves the disk: loaded, it is resident again. Returns whether
+   * it loaded. The file was checked moments ago, and this store alone writes the directory.
+   */
+  async restore(sequence: LlamaContextSequence, state: VerifiedState | undefined, tokens: readonly Token[], alreadyShared: number): Promise<boolean> {
+    if (state === undefined || !this.entries.all.includes(state)) return false;
+    if (sharedPrefix(state.tokens, tokens) < alreadyShared + MIN_USEFUL_TOKENS) return false;
+    const file = this.file(state.id, KV);
+    try {
       await sequence.loadStateFromFile(file, { acceptRisk: true });
-      if (sequence.contextTokens.length !== best.tokens.length || !startsWith(sequence.contextTokens, best.tokens)) {
+      if (sequence.contextTokens.length !== state.tokens.length || !startsWith(sequence.contextTokens, state.tokens)) {
         this.options.warn(`KV state ${path.basename(file)} held other tokens than its sidecar says: removed`);
         await sequence.clearHistory();
         return false;
@@ -109,7 +127,7 @@ export class DiskStateStore {
       this.options.warn(`KV state ${path.basename(file)} could not be loaded (${(error as Error).message}): removed`);
       return false;
     } finally {
-      await this.remove(best);
+      await this.remove(state);
     }
   }
 

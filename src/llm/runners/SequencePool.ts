@@ -2,7 +2,7 @@ import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
 import { settings } from "../../config/settings.js";
 import { DomainError } from "../../errors/DomainError.js";
 import { ContextLockBreak } from "./ContextLockBreak.js";
-import type { DiskStateStore } from "./DiskStateStore.js";
+import type { DiskStateStore, VerifiedState } from "./DiskStateStore.js";
 import type { EvictedStateCache } from "./EvictedStateCache.js";
 
 /** Where recycled sequences' caches are kept: RAM first, then disk (which also keeps them across restarts). */
@@ -64,8 +64,10 @@ export class SequencePool {
     signal?.throwIfAborted();
     const choice = this.idle.length > 0 && this.waiters.length === 0 ? this.take(tokens) : await this.wait(tokens, signal);
     try {
+      // Checked outside the lock break: hashing a state file there would pause every other reply as long.
+      const fromDisk = await this.caches.disk?.verifiedBest(tokens, choice.shared);
       const reused = await this.lockBreak.run(async () => {
-        await this.prepare(choice, tokens);
+        await this.prepare(choice, tokens, fromDisk);
         return keepCachedPrefix(choice.sequence, tokens);
       });
       return { sequence: choice.sequence, reused };
@@ -82,9 +84,10 @@ export class SequencePool {
 
   /**
    * Before a sequence's cache is overwritten, keeps it in the RAM cache (or on disk without one); then loads a
-   * saved cache that the prompt continues further than the sequence's own, from RAM, else from disk.
+   * saved cache that the prompt continues further than the sequence's own, from RAM, else the one from disk that
+   * `verifiedBest` already checked.
    */
-  private async prepare({ sequence, shared }: Choice, tokens: readonly Token[]): Promise<void> {
+  private async prepare({ sequence, shared }: Choice, tokens: readonly Token[], fromDisk: VerifiedState | undefined): Promise<void> {
     const { ram, disk } = this.caches;
     if (ram?.enabled === true) await ram.save(sequence, shared);
     else await disk?.save(sequence, shared);
@@ -92,7 +95,7 @@ export class SequencePool {
     if (ram?.enabled === true && (await ram.restoreBest(sequence, tokens, shared))) {
       have = sequence.compareContextTokens(tokens as Token[]).firstDifferentIndex;
     }
-    await disk?.restoreBest(sequence, tokens, have);
+    await disk?.restore(sequence, fromDisk, tokens, have);
   }
 
   private wait(tokens: readonly Token[], signal: AbortSignal | undefined): Promise<Choice> {
