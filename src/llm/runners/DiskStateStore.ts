@@ -4,9 +4,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { readStateSidecar, type StateSidecar } from "./StateSidecar.js";
-import { MIN_USEFUL_TOKENS } from "./EvictedStateCache.js";
-import { SavedStates } from "./SavedStates.js";
-import { sharedPrefix, startsWith } from "./tokenPrefix.js";
+import { SavedStates, worthLoading, worthSaving } from "./SavedStates.js";
+import { startsWith } from "./tokenPrefix.js";
 
 export interface DiskStateStoreOptions {
   /** Where the state files live (`<data dir>/kv-cache`); created when missing. */
@@ -69,7 +68,7 @@ export class DiskStateStore {
    * the state is written (all that needs the context); its checksum and sidecar follow (`settled`).
    */
   async save(sequence: LlamaContextSequence, keep = 0): Promise<void> {
-    if (!this.enabled || sequence.nextTokenIndex - keep < MIN_USEFUL_TOKENS) return;
+    if (!this.enabled || !worthSaving(sequence.nextTokenIndex, keep)) return;
     const tokens = sequence.contextTokens.slice();
     await this.commit(tokens, (file) => sequence.saveStateToFile(file));
   }
@@ -86,13 +85,13 @@ export class DiskStateStore {
   }
 
   /**
-   * The saved state worth loading for `tokens` (sharing at least `MIN_USEFUL_TOKENS` more than `alreadyShared`),
+   * The saved state worth loading for `tokens` (`SavedStates.bestToLoad`),
    * its file checked against its checksum. Called before the lock break, so that hashing tens of megabytes does not
    * pause every other reply: only `restore` needs the context. A damaged file is removed with a warning.
    */
   async verifiedBest(tokens: readonly Token[], alreadyShared: number): Promise<VerifiedState | undefined> {
     if (!this.enabled) return undefined;
-    const best = this.entries.best(tokens, alreadyShared + MIN_USEFUL_TOKENS - 1);
+    const best = this.entries.bestToLoad(tokens, alreadyShared);
     if (best === undefined) return undefined;
     const file = this.file(best.id, KV);
     try {
@@ -113,7 +112,7 @@ export class DiskStateStore {
    */
   async restore(sequence: LlamaContextSequence, state: VerifiedState | undefined, tokens: readonly Token[], alreadyShared: number): Promise<boolean> {
     if (state === undefined || !this.entries.all.includes(state)) return false;
-    if (sharedPrefix(state.tokens, tokens) < alreadyShared + MIN_USEFUL_TOKENS) return false;
+    if (!worthLoading(state, tokens, alreadyShared)) return false;
     const file = this.file(state.id, KV);
     try {
       await sequence.loadStateFromFile(file, { acceptRisk: true });

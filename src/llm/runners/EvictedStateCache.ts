@@ -3,16 +3,13 @@ import os from "node:os";
 import path from "node:path";
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
 import { removeStaleStateDirs, stateDirPrefix } from "./removeStaleStateDirs.js";
-import { SavedStates } from "./SavedStates.js";
+import { SavedStates, worthSaving } from "./SavedStates.js";
 
 interface RamState {
   file: string;
   tokens: Token[];
   bytes: number;
 }
-
-/** Restoring costs a file read: below this many shared tokens, evaluating them again is as cheap. */
-export const MIN_USEFUL_TOKENS = 64;
 
 /** Where a state goes when it leaves this cache for lack of room (the disk store), given its file and tokens. */
 export type SpillState = (file: string, tokens: readonly Token[]) => Promise<void>;
@@ -57,7 +54,7 @@ export class EvictedStateCache {
    * keeping (a chat's own follow-up turn loses nothing and saves nothing).
    */
   async save(sequence: LlamaContextSequence, keep: number): Promise<void> {
-    if (!this.enabled || sequence.nextTokenIndex - keep < MIN_USEFUL_TOKENS) return;
+    if (!this.enabled || !worthSaving(sequence.nextTokenIndex, keep)) return;
     const tokens = sequence.contextTokens.slice();
     // A cache that another saved one already holds (or extends) adds nothing.
     if (this.states.holds(tokens)) return;
@@ -76,10 +73,10 @@ export class EvictedStateCache {
 
   /**
    * Loads the saved cache that shares the longest prefix with `tokens` into the sequence, when it shares at
-   * least `MIN_USEFUL_TOKENS` more than the sequence already does. Returns whether it did.
+   * least 64 more than the sequence already does (`SavedStates.bestToLoad`). Returns whether it did.
    */
   async restoreBest(sequence: LlamaContextSequence, tokens: readonly Token[], alreadyShared: number): Promise<boolean> {
-    const best = this.states.best(tokens, alreadyShared + MIN_USEFUL_TOKENS - 1);
+    const best = this.states.bestToLoad(tokens, alreadyShared);
     if (best === undefined) return false;
     await sequence.loadStateFromFile(best.file, { acceptRisk: true });
     // Resident again: saved anew (with whatever it gains) when its sequence is next recycled.

@@ -1,5 +1,18 @@
 import type { Token } from "node-llama-cpp";
-import { longestSharedPrefix, startsWith } from "./tokenPrefix.js";
+import { longestSharedPrefix, sharedPrefix, startsWith } from "./tokenPrefix.js";
+
+/** Restoring costs a file read: below this many shared tokens, evaluating them again is as cheap. */
+const MIN_USEFUL_TOKENS = 64;
+
+/** Whether a cache of `length` tokens, of which `keep` stay where they are, loses enough to be worth saving. */
+export function worthSaving(length: number, keep: number): boolean {
+  return length - keep >= MIN_USEFUL_TOKENS;
+}
+
+/** Whether loading `state` for `tokens` gains enough over the `alreadyShared` tokens the sequence holds. */
+export function worthLoading(state: SavedState, tokens: readonly Token[], alreadyShared: number): boolean {
+  return sharedPrefix(state.tokens, tokens) >= alreadyShared + MIN_USEFUL_TOKENS;
+}
 
 /** A saved KV state: the tokens it holds and its size. */
 export interface SavedState {
@@ -62,5 +75,10 @@ export class SavedStates<T extends SavedState> {
   /** The state that shares the longest prefix with `tokens`, when it shares more than `moreThan` tokens. */
   best(tokens: readonly Token[], moreThan: number): T | undefined {
     return longestSharedPrefix(this.states, tokens, moreThan);
+  }
+
+  /** The state sharing the longest prefix with `tokens`, when loading it is worth it (`worthLoading`). */
+  bestToLoad(tokens: readonly Token[], alreadyShared: number): T | undefined {
+    return this.best(tokens, alreadyShared + MIN_USEFUL_TOKENS - 1);
   }
 }
